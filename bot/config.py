@@ -1,0 +1,122 @@
+"""Settings from environment variables and flags, validated once."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from bot.errors import ConfigError
+
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def data_dir(name: str) -> Path:
+    """Directory of bundled data ('rules' or 'seeds'), installed or in a checkout."""
+    package = Path(__file__).resolve().parent
+    installed = package / "_data" / name
+    if installed.is_dir():
+        return installed
+    return package.parent / name
+
+
+def default_db_path() -> Path:
+    """Where the database lives when neither flag nor environment says."""
+    return Path.cwd() / "sanctions-bot.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot needs to know about its environment."""
+
+    db_path: Path = field(default_factory=default_db_path)
+    sources_path: Path = field(default_factory=lambda: data_dir("seeds") / "sources.yaml")
+    rules_dir: Path = field(default_factory=lambda: data_dir("rules"))
+    token: str | None = None
+    api_url: str = DEFAULT_API_URL
+    allow_private_network: bool = False
+    admin_ids: frozenset[int] = frozenset()
+
+    @property
+    def file_api_url(self) -> str:
+        """Bot API file URL matching `api_url` (python-telegram-bot wants both)."""
+        if self.api_url.endswith("/bot"):
+            return self.api_url[: -len("/bot")] + "/file/bot"
+        return self.api_url.rstrip("/") + "/file/bot"
+
+    def require_token(self) -> str:
+        """The bot token, or a clear error when it is missing."""
+        if not self.token:
+            raise ConfigError("TELEGRAM_BOT_TOKEN is not set; get a token from @BotFather")
+        return self.token
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be 1 or 0, not {raw!r}")
+
+
+def _admins(env: Mapping[str, str]) -> frozenset[int]:
+    raw = env.get("SANCTIONS_BOT_ADMINS", "")
+    ids: set[int] = set()
+    for part in raw.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            ids.add(int(part))
+        except ValueError:
+            raise ConfigError(
+                f"SANCTIONS_BOT_ADMINS must list numeric user ids, not {part!r}"
+            ) from None
+    return frozenset(ids)
+
+
+def _api_url(raw: str) -> str:
+    if not raw.startswith(("http://", "https://")):
+        raise ConfigError(f"TELEGRAM_API_URL must be an http(s) URL, not {raw!r}")
+    return raw
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None,
+    *,
+    db: str | None = None,
+    sources: str | None = None,
+    rules: str | None = None,
+) -> Settings:
+    """Build Settings from the environment, with flags taking precedence."""
+    env = os.environ if env is None else env
+    base = Settings()
+    db_raw = db or env.get("SANCTIONS_BOT_DB")
+    sources_raw = sources or env.get("SANCTIONS_BOT_SOURCES")
+    rules_raw = rules or env.get("SANCTIONS_BOT_RULES")
+    settings = replace(
+        base,
+        db_path=Path(db_raw) if db_raw else base.db_path,
+        sources_path=Path(sources_raw) if sources_raw else base.sources_path,
+        rules_dir=Path(rules_raw) if rules_raw else base.rules_dir,
+        token=env.get("TELEGRAM_BOT_TOKEN") or None,
+        api_url=_api_url(env.get("TELEGRAM_API_URL") or DEFAULT_API_URL),
+        allow_private_network=_flag(env, "SANCTIONS_BOT_ALLOW_PRIVATE_NETWORK"),
+        admin_ids=_admins(env),
+    )
+    _validate_paths(settings)
+    return settings
+
+
+def _validate_paths(settings: Settings) -> None:
+    if not settings.sources_path.is_file():
+        raise ConfigError(f"sources file not found: {settings.sources_path}")
+    if not settings.rules_dir.exists():
+        raise ConfigError(f"rules directory not found: {settings.rules_dir}")
+    parent = settings.db_path.expanduser().resolve().parent
+    if not parent.is_dir():
+        raise ConfigError(f"database directory does not exist: {parent}")

@@ -1,0 +1,1 @@
+"""delivery stage of the pipeline."""

@@ -1,0 +1,1 @@
+"""telegram stage of the pipeline."""
