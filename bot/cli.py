@@ -1,0 +1,123 @@
+"""The `sanctions-bot` command line: demo, run, poll, scan, alerts, rules."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+from bot import __version__
+from bot.config import Settings, load_settings
+from bot.errors import BotError, UserInputError
+
+log = logging.getLogger("bot")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports bad usage in one line and exits 2, never a wall of text."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", metavar="PATH", help="SQLite database (env SANCTIONS_BOT_DB)")
+    parser.add_argument(
+        "--sources", metavar="FILE", help="source catalog YAML (env SANCTIONS_BOT_SOURCES)"
+    )
+    parser.add_argument(
+        "--rules", metavar="DIR", help="rule pack directory (env SANCTIONS_BOT_RULES)"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = _Parser(prog="sanctions-bot", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"sanctions-bot {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    demo = sub.add_parser("demo", help="ingest the bundled sample feeds and print the alerts")
+    _common(demo)
+
+    run = sub.add_parser("run", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
+    _common(run)
+    run.add_argument("--webhook-url", metavar="URL", help="use a webhook instead of long polling")
+    run.add_argument("--listen", default="127.0.0.1", help="webhook listen address")
+    run.add_argument("--port", type=int, default=8443, help="webhook listen port")
+
+    poll = sub.add_parser("poll", help="poll the sources")
+    _common(poll)
+    poll.add_argument("--once", action="store_true", required=True, help="one ingest + match cycle")
+
+    scan = sub.add_parser("scan", help="run the rules over articles without a database")
+    _common(scan)
+    scan.add_argument("file", metavar="FILE|-", help="JSON lines, RSS/Atom, HTML or plain text")
+    scan.add_argument("--format", choices=["text", "jsonl"], default="text")
+
+    alerts = sub.add_parser("alerts", help="show the latest stored alerts")
+    _common(alerts)
+    alerts.add_argument("--limit", type=_positive, default=10, metavar="N")
+    alerts.add_argument("--json", action="store_true", help="JSON output")
+    alerts.add_argument("--failed", action="store_true", help="only dead or failing alerts")
+
+    rules = sub.add_parser("rules", help="validate and evaluate rule packs")
+    rules_sub = rules.add_subparsers(dest="rules_command", required=True, parser_class=_Parser)
+    check = rules_sub.add_parser("check", help="validate packs and run their examples")
+    _common(check)
+    check.add_argument("path", nargs="?", help="a pack file or directory (default: --rules)")
+    evaluate = rules_sub.add_parser("eval", help="precision and recall on a labelled corpus")
+    _common(evaluate)
+    evaluate.add_argument("--corpus", metavar="FILE", help="labelled JSON lines")
+    return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
+    return value
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(db=args.db, sources=args.sources, rules=args.rules)
+
+
+def _handler(args: argparse.Namespace) -> Callable[[argparse.Namespace, Settings], int]:
+    from bot import commands
+
+    if args.command == "rules":
+        return commands.rules_check if args.rules_command == "check" else commands.rules_eval
+    table: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+        "demo": commands.demo,
+        "run": commands.run,
+        "poll": commands.poll,
+        "scan": commands.scan,
+        "alerts": commands.alerts,
+    }
+    return table[args.command]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        settings = _settings(args)
+        return _handler(args)(args, settings)
+    except UserInputError as exc:
+        print(f"sanctions-bot: error: {exc}", file=sys.stderr)
+        return 2
+    except BotError as exc:
+        print(f"sanctions-bot: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
