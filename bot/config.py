@@ -113,8 +113,7 @@ def load_settings(
 
 
 def _validate_paths(settings: Settings) -> None:
-    if not settings.sources_path.is_file():
-        raise ConfigError(f"sources file not found: {settings.sources_path}")
+    # The sources file is checked by the catalog loader: only run and poll need it.
     if not settings.rules_dir.exists():
         raise ConfigError(f"rules directory not found: {settings.rules_dir}")
     parent = settings.db_path.expanduser().resolve().parent
