@@ -1,0 +1,527 @@
+"""The rule language: lexer, recursive-descent parser to a frozen AST, and a canonical echo.
+
+Grammar (loosest first)::
+
+    query  := or
+    or     := and (("OR" | "|") and)*
+    and    := not (["AND"] not)*              juxtaposition is AND
+    not    := ("NOT" | "-") not | prox
+    prox   := scoped (("NEAR/n" | "/s" | "/p") scoped)*      left-associative
+    scoped := ("title:" | "text:") scoped | primary
+    primary:= "(" or ")" | word | "phrase" | prefix* | @kind:CODE | $name
+
+Operators are upper-case (OR, AND, NOT, NEAR/n); `near/n` is accepted in any case because
+the slash makes it unambiguous. Lower-case "or", "and", "not", "near" are ordinary words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.errors import QuerySyntaxError
+from bot.matching.text import words
+from bot.models import EntityResolver, Field
+
+MAX_QUERY_CHARS = 20_000
+MAX_DEPTH = 40
+MAX_TERMS = 2_000
+MAX_PHRASE_WORDS = 20
+MAX_NEAR = 100
+MIN_PREFIX = 3
+ENTITY_KINDS = ("country", "body")
+
+
+@dataclass(frozen=True)
+class Term:
+    """A word or an exact phrase (a bare word with punctuation is a phrase too: U.S.)."""
+
+    text: str  # as written, without quotes
+    words: tuple[str, ...]  # normalised tokens
+    quoted: bool = False
+
+    @property
+    def label(self) -> str:
+        """The term as written in the query."""
+        return f'"{self.text}"' if self.quoted else self.text
+
+
+@dataclass(frozen=True)
+class Prefix:
+    """A trailing wildcard: every word that starts with `stem`."""
+
+    text: str  # as written, with the '*'
+    stem: str  # normalised
+
+    @property
+    def label(self) -> str:
+        """The term as written in the query."""
+        return self.text
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A gazetteer entity such as @country:BY or @body:EP."""
+
+    kind: str
+    code: str
+
+    @property
+    def label(self) -> str:
+        """The term as written in the query (canonical case)."""
+        return f"@{self.kind}:{self.code}"
+
+
+@dataclass(frozen=True)
+class And:
+    """All children hold."""
+
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    """At least one child holds."""
+
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    """The child does not hold (in the enclosing scope)."""
+
+    child: Node
+
+
+@dataclass(frozen=True)
+class Near:
+    """Both sides occur at most `distance` words apart (either order, same field)."""
+
+    left: Node
+    right: Node
+    distance: int
+
+
+@dataclass(frozen=True)
+class Within:
+    """Both sides hold inside one sentence ('s') or one paragraph ('p')."""
+
+    left: Node
+    right: Node
+    unit: Literal["s", "p"]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The child holds within one field (title or text)."""
+
+    field: Field
+    child: Node
+
+
+Leaf = Term | Prefix | Entity
+Node = Term | Prefix | Entity | And | Or | Not | Near | Within | Scope
+
+
+@dataclass(frozen=True)
+class _Tok:
+    kind: str  # word phrase prefix entity ref ( ) OR AND NOT prox field eof
+    pos: int
+    text: str = ""
+    value: object = None
+
+
+_OPEN_QUOTES = '"“”'
+_CLOSE_QUOTES = '"”'  # a phrase opened with “ may close with ” or "
+_BARE_STOP = set(" \t\r\n\f\v()|") | set(_OPEN_QUOTES)
+_ENTITY = re.compile(r"@([A-Za-z]+):([A-Za-z0-9_]+)")
+_REF = re.compile(r"\$([A-Za-z0-9_][A-Za-z0-9_-]*)")
+_NEAR = re.compile(r"(?i)near/(\d{1,6})")
+_FIELD = re.compile(r"(?i)(title|text):")
+_UNIT_START = {"word", "phrase", "prefix", "entity", "ref", "(", "NOT", "field"}
+
+
+def _lex(query: str) -> list[_Tok]:
+    toks: list[_Tok] = []
+    i, n = 0, len(query)
+    while i < n:
+        ch = query[i]
+        if ch.isspace():
+            i += 1
+        elif ch in "()":
+            toks.append(_Tok(ch, i))
+            i += 1
+        elif ch == "|":
+            toks.append(_Tok("OR", i))
+            i += 1
+        elif ch in _OPEN_QUOTES:
+            i = _lex_phrase(query, i, toks)
+        elif ch == "-":
+            toks.append(_Tok("NOT", i, "-"))
+            i += 1
+        elif ch == "@":
+            i = _lex_match(query, i, _ENTITY, "entity", "@country:XX or @body:ID", toks)
+        elif ch == "$":
+            i = _lex_match(query, i, _REF, "ref", "$ followed by a term list name", toks)
+        elif ch == "/":
+            i = _lex_slash(query, i, toks)
+        elif m := _FIELD.match(query, i):
+            toks.append(_Tok("field", i, m.group(), m.group(1).lower()))
+            i = m.end()
+        else:
+            i = _lex_bare(query, i, toks)
+    toks.append(_Tok("eof", n))
+    return toks
+
+
+def _lex_phrase(query: str, i: int, toks: list[_Tok]) -> int:
+    end = next((j for j in range(i + 1, len(query)) if query[j] in _CLOSE_QUOTES), -1)
+    if end < 0:
+        raise QuerySyntaxError("unclosed quote", i, 'a closing "', query)
+    toks.append(_Tok("phrase", i, query[i + 1 : end]))
+    return end + 1
+
+
+def _lex_match(
+    query: str, i: int, pattern: re.Pattern[str], kind: str, expected: str, toks: list[_Tok]
+) -> int:
+    m = pattern.match(query, i)
+    if not m or (m.end() < len(query) and query[m.end()] not in _BARE_STOP):
+        raise QuerySyntaxError(
+            f"malformed {'entity' if kind == 'entity' else 'term list'}", i, expected, query
+        )
+    toks.append(_Tok(kind, i, m.group(), m.groups()))
+    return m.end()
+
+
+def _lex_slash(query: str, i: int, toks: list[_Tok]) -> int:
+    unit = query[i + 1 : i + 2].lower()
+    after = query[i + 2 : i + 3]
+    if unit in ("s", "p") and (not after or after in _BARE_STOP):
+        toks.append(_Tok("prox", i, query[i : i + 2], ("within", unit)))
+        return i + 2
+    raise QuerySyntaxError("unknown operator", i, "/s or /p", query)
+
+
+def _lex_bare(query: str, i: int, toks: list[_Tok]) -> int:
+    j = i
+    while j < len(query) and query[j] not in _BARE_STOP:
+        j += 1
+    text = query[i:j]
+    if text in ("OR", "AND", "NOT"):
+        toks.append(_Tok(text, i, text))
+    elif text.lower().startswith("near/") or text == "NEAR":
+        m = _NEAR.fullmatch(text)
+        if not m or not 1 <= int(m.group(1)) <= MAX_NEAR:
+            raise QuerySyntaxError(
+                "bad NEAR operator", i, f"NEAR/n with n from 1 to {MAX_NEAR}", query
+            )
+        toks.append(_Tok("prox", i, text, ("near", int(m.group(1)))))
+    elif "*" in text:
+        toks.append(_prefix_token(query, i, text))
+    else:
+        toks.append(_Tok("word", i, text))
+    return j
+
+
+def _prefix_token(query: str, i: int, text: str) -> _Tok:
+    if text.index("*") != len(text) - 1:
+        raise QuerySyntaxError(
+            "'*' is only allowed at the end of a word",
+            i + text.index("*"),
+            "a word ending in *",
+            query,
+        )
+    stem = words(text[:-1])
+    if len(stem) != 1:
+        raise QuerySyntaxError(
+            "a wildcard must be a single word", i, "letters or digits before *", query
+        )
+    if len(stem[0]) < MIN_PREFIX:
+        raise QuerySyntaxError(
+            "wildcard too short", i, f"at least {MIN_PREFIX} characters before *", query
+        )
+    return _Tok("prefix", i, text, stem[0])
+
+
+class _Parser:
+    def __init__(
+        self,
+        query: str,
+        terms: Mapping[str, Sequence[str]] | None,
+        resolver: EntityResolver | None,
+    ) -> None:
+        self.query = query
+        self.terms = terms
+        self.resolver = resolver
+        self.toks = _lex(query)
+        self.at = 0
+        self.depth = 0
+        self.count = 0
+        self.expanded: dict[str, Node] = {}
+
+    def error(self, message: str, expected: str, pos: int | None = None) -> QuerySyntaxError:
+        return QuerySyntaxError(
+            message, self.peek.pos if pos is None else pos, expected, self.query
+        )
+
+    @property
+    def peek(self) -> _Tok:
+        return self.toks[self.at]
+
+    def take(self) -> _Tok:
+        tok = self.toks[self.at]
+        self.at += 1
+        return tok
+
+    def parse(self) -> Node:
+        if self.peek.kind == "eof":
+            raise self.error("empty query", "a term")
+        node = self.parse_or()
+        if self.peek.kind != "eof":
+            tok = self.peek
+            what = "unmatched ')'" if tok.kind == ")" else f"unexpected {tok.text or tok.kind!r}"
+            raise self.error(what, "an operator or the end of the query")
+        return node
+
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error("query nested too deeply", f"at most {MAX_DEPTH} levels")
+
+    def parse_or(self) -> Node:
+        children = [self.parse_and()]
+        while self.peek.kind == "OR":
+            self.take()
+            children.append(self.parse_and())
+        return children[0] if len(children) == 1 else Or(tuple(children))
+
+    def parse_and(self) -> Node:
+        children = [self.parse_not()]
+        while self.peek.kind == "AND" or self.peek.kind in _UNIT_START:
+            if self.peek.kind == "AND":
+                self.take()
+            children.append(self.parse_not())
+        return children[0] if len(children) == 1 else And(tuple(children))
+
+    def parse_not(self) -> Node:
+        if self.peek.kind != "NOT":
+            return self.parse_prox()
+        self.take()
+        self.enter()
+        child = self.parse_not()
+        self.depth -= 1
+        return Not(child)
+
+    def parse_prox(self) -> Node:
+        node = self.parse_scoped()
+        while self.peek.kind == "prox":
+            op = self.take()
+            right = self.parse_scoped()
+            mode, arg = op.value  # type: ignore[misc]
+            if mode == "near":
+                if not (_anchored(node) and _anchored(right)):
+                    raise self.error(
+                        "NEAR needs a positive term on each side",
+                        "a term that is not negated",
+                        op.pos,
+                    )
+                node = Near(node, right, arg)
+            else:
+                node = Within(node, right, arg)
+        return node
+
+    def parse_scoped(self) -> Node:
+        if self.peek.kind != "field":
+            return self.parse_primary()
+        tok = self.take()
+        self.enter()
+        child = self.parse_scoped()
+        self.depth -= 1
+        if _fields_in(child) - {tok.value}:
+            raise self.error(
+                "a field scope cannot contain another field", "terms without title:/text:", tok.pos
+            )
+        return Scope(tok.value, child)  # type: ignore[arg-type]
+
+    def parse_primary(self) -> Node:
+        tok = self.peek
+        if tok.kind == "(":
+            self.take()
+            self.enter()
+            if self.peek.kind == ")":
+                raise self.error("empty parentheses", "a term")
+            node = self.parse_or()
+            if self.peek.kind != ")":
+                raise self.error("unclosed parenthesis", "')'")
+            self.take()
+            self.depth -= 1
+            return node
+        if tok.kind in ("word", "phrase", "prefix", "entity", "ref"):
+            self.take()
+            return self.leaf(tok)
+        if tok.kind == "eof":
+            raise self.error("query ends too early", "a term")
+        raise self.error(f"unexpected {tok.text or tok.kind!r}", "a term")
+
+    def counted(self, n: int = 1) -> None:
+        self.count += n
+        if self.count > MAX_TERMS:
+            raise self.error("query has too many terms", f"at most {MAX_TERMS} terms")
+
+    def leaf(self, tok: _Tok) -> Node:
+        if tok.kind == "ref":
+            return self.ref(tok)
+        self.counted()
+        if tok.kind == "prefix":
+            return Prefix(tok.text, str(tok.value))
+        if tok.kind == "entity":
+            return self.entity(tok)
+        found = words(tok.text)
+        if not found:
+            what = (
+                "empty phrase" if tok.kind == "phrase" else f"{tok.text!r} has no letters or digits"
+            )
+            raise self.error(what, "a word", tok.pos)
+        if len(found) > MAX_PHRASE_WORDS:
+            raise self.error("phrase too long", f"at most {MAX_PHRASE_WORDS} words", tok.pos)
+        return Term(tok.text, found, tok.kind == "phrase")
+
+    def entity(self, tok: _Tok) -> Entity:
+        kind, code = (str(v) for v in tok.value)  # type: ignore[attr-defined]
+        kind, code = kind.lower(), code.upper()
+        if kind not in ENTITY_KINDS:
+            raise self.error(f"unknown entity kind {kind!r}", "@country:XX or @body:ID", tok.pos)
+        if kind == "country" and not re.fullmatch(r"[A-Z]{2}", code):
+            raise self.error(
+                f"bad country code {code!r}", "an ISO 3166-1 alpha-2 code such as BY", tok.pos
+            )
+        if self.resolver is not None:
+            try:
+                self.resolver.names(kind, code)
+            except KeyError:
+                raise self.error(
+                    f"unknown {kind} {code!r}", f"a known {kind} code", tok.pos
+                ) from None
+        return Entity(kind, code)
+
+    def ref(self, tok: _Tok) -> Node:
+        name = str(tok.value[0])  # type: ignore[index]
+        if self.terms is None or name not in self.terms:
+            known = ", ".join(f"${k}" for k in sorted(self.terms or {}))
+            raise self.error(
+                f"unknown term list ${name}",
+                f"one of {known}" if known else "no $name (this query has no term lists)",
+                tok.pos,
+            )
+        if name not in self.expanded:
+            self.expanded[name] = self.expand(name, tok)
+        self.counted(_count_leaves(self.expanded[name]))
+        return self.expanded[name]
+
+    def expand(self, name: str, tok: _Tok) -> Node:
+        items = self.terms[name] if self.terms is not None else ()
+        if isinstance(items, str):
+            items = (items,)
+        if not items:
+            raise self.error(f"term list ${name} is empty", "at least one item", tok.pos)
+        nodes: list[Node] = []
+        for index, item in enumerate(items, 1):
+            try:
+                node = parse_query(str(item), resolver=self.resolver)
+            except QuerySyntaxError as err:
+                raise QuerySyntaxError(
+                    f"in ${name} item {index} ({str(item)!r}): {err.message} at position {err.position}",
+                    tok.pos,
+                    err.expected,
+                    self.query,
+                ) from None
+            nodes.extend(node.children if isinstance(node, Or) else (node,))
+        return nodes[0] if len(nodes) == 1 else Or(tuple(nodes))
+
+
+def _anchored(node: Node) -> bool:
+    """Whether every document the node matches must contain one of its positive terms."""
+    if isinstance(node, Term | Prefix | Entity):
+        return True
+    if isinstance(node, Not):
+        return False
+    if isinstance(node, Or):
+        return all(_anchored(c) for c in node.children)
+    if isinstance(node, And):
+        return any(_anchored(c) for c in node.children)
+    if isinstance(node, Scope):
+        return _anchored(node.child)
+    return _anchored(node.left) or _anchored(node.right)
+
+
+def _fields_in(node: Node) -> set[str]:
+    if isinstance(node, Scope):
+        return {node.field} | _fields_in(node.child)
+    return {f for c in children(node) for f in _fields_in(c)}
+
+
+def _count_leaves(node: Node) -> int:
+    if isinstance(node, Term | Prefix | Entity):
+        return 1
+    return sum(_count_leaves(c) for c in children(node))
+
+
+def children(node: Node) -> tuple[Node, ...]:
+    """The direct sub-nodes of a node."""
+    if isinstance(node, And | Or):
+        return node.children
+    if isinstance(node, Not | Scope):
+        return (node.child,)
+    if isinstance(node, Near | Within):
+        return (node.left, node.right)
+    return ()
+
+
+def parse_query(
+    text: str,
+    *,
+    terms: Mapping[str, Sequence[str]] | None = None,
+    resolver: EntityResolver | None = None,
+) -> Node:
+    """Parse a rule query; every bad input raises QuerySyntaxError with position and expectation."""
+    if not isinstance(text, str):
+        raise QuerySyntaxError("query must be text", 0, "a string", repr(text))
+    if len(text) > MAX_QUERY_CHARS:
+        raise QuerySyntaxError(
+            "query too long", MAX_QUERY_CHARS, f"at most {MAX_QUERY_CHARS} characters", text
+        )
+    node = _Parser(text, terms, resolver).parse()
+    if not _anchored(node):
+        raise QuerySyntaxError(
+            "query has no term that must be present",
+            0,
+            "a term that is not negated (NOT only narrows)",
+            text,
+        )
+    return node
+
+
+def format_query(node: Node) -> str:
+    """Echo a parsed query fully parenthesised, e.g. '((a OR b) AND (NOT c))'."""
+    if isinstance(node, Term | Prefix | Entity):
+        return node.label
+    if isinstance(node, And | Or):
+        op = " AND " if isinstance(node, And) else " OR "
+        return "(" + op.join(format_query(c) for c in node.children) + ")"
+    if isinstance(node, Not):
+        return f"(NOT {format_query(node.child)})"
+    if isinstance(node, Near):
+        return f"({format_query(node.left)} NEAR/{node.distance} {format_query(node.right)})"
+    if isinstance(node, Within):
+        return f"({format_query(node.left)} /{node.unit} {format_query(node.right)})"
+    return f"{node.field}:{format_query(node.child)}"
+
+
+def leaves(node: Node) -> list[Leaf]:
+    """Every term of the query (positive or negated), in order."""
+    if isinstance(node, Term | Prefix | Entity):
+        return [node]
+    return [leaf for c in children(node) for leaf in leaves(c)]

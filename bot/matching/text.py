@@ -1,0 +1,170 @@
+"""Text normalisation with offsets back to the original, word tokens, sentences, paragraphs."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_WORD = re.compile(r"\w+")
+_PARAGRAPH_BREAK = re.compile(r"[\r\n\u2028\u2029\x0b\x0c\x85]+")
+# A sentence may end after ., ! ? or … optionally followed by closing quotes/brackets.
+_TERMINATOR = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)")
+_OPENERS = "\"'“‘«([¿¡"
+# Words that end with a period without ending the sentence ("No. 5", "Res. 2653", "Mr. Smith").
+_ABBREVIATION_WORDS = """
+    mr mrs ms dr prof st sr jr no nos nr art arts para paras res doc docs vol vols p pp
+    jan feb mar apr jun jul aug sep sept oct nov dec mon tue wed thu fri sat sun
+    gen col lt maj capt cpt sgt adm gov sen rep pres amb rev hon messrs mme mlle
+    inc ltd co corp plc llc bros dept est approx fig figs cf vs v etc al ed eds
+    e.g i.e u.s u.k u.n e.u a.m p.m ca op cit ibid viz
+"""
+ABBREVIATIONS = frozenset(_ABBREVIATION_WORDS.split())
+
+
+class _FoldTable(dict[int, str]):
+    """Lazily computed per-character fold: NFKC, casefold, accents and format chars dropped."""
+
+    def __missing__(self, code: int) -> str:
+        folded = unicodedata.normalize("NFKC", chr(code)).casefold()
+        decomposed = unicodedata.normalize("NFKD", folded)
+        # Marks (accents, combining signs) and format characters (soft hyphen, ZWJ, bidi
+        # controls) carry no letters: dropping them makes "Bélarus"/"sanc\xadtions" match.
+        kept = "".join(c for c in decomposed if unicodedata.category(c)[0] != "M")
+        kept = "".join(c for c in kept if unicodedata.category(c) != "Cf")
+        result = unicodedata.normalize("NFC", kept)
+        self[code] = result
+        return result
+
+
+_TABLE = _FoldTable()
+
+
+def fold(text: str) -> str:
+    """Normalise text for matching: NFKC, casefold, accents and format characters removed."""
+    if text.isascii():
+        return text.lower()
+    return text.translate(_TABLE)
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """Normalised text with, for each of its characters, the original span it came from."""
+
+    original: str
+    text: str
+    starts: tuple[int, ...] | None  # None: identity map (every char folded to exactly one)
+    ends: tuple[int, ...] | None
+
+    def start(self, index: int) -> int:
+        """Original offset where normalised character `index` starts."""
+        if self.starts is None:
+            return index
+        return self.starts[index] if index < len(self.starts) else len(self.original)
+
+    def end(self, index: int) -> int:
+        """Original offset just after normalised character `index`."""
+        if self.ends is None:
+            return index + 1
+        return self.ends[index]
+
+
+def normalize(text: str) -> Normalized:
+    """Fold `text` and keep the map from normalised offsets back to original ones."""
+    folded = fold(text)
+    if text.isascii() or all(len(_TABLE[ord(c)]) == 1 for c in set(text)):
+        return Normalized(text, folded, None, None)
+    starts: list[int] = []
+    for i, ch in enumerate(text):
+        starts.extend([i] * len(_TABLE[ord(ch)]))
+    # A character ends where the next produced character's source begins, so dropped
+    # characters (combining accents) stay attached to the letter before them.
+    ends = [len(text)] * len(starts)
+    for j in range(len(starts) - 2, -1, -1):
+        ends[j] = starts[j + 1] if starts[j + 1] != starts[j] else ends[j + 1]
+    return Normalized(text, folded, tuple(starts), tuple(ends))
+
+
+@dataclass(frozen=True)
+class Token:
+    """One word: its normalised form and its original character span."""
+
+    text: str
+    start: int
+    end: int
+
+
+def tokenize(text: str) -> list[Token]:
+    """Word tokens on Unicode word boundaries, normalised, with original offsets."""
+    norm = normalize(text)
+    return [
+        Token(m.group(), norm.start(m.start()), norm.end(m.end() - 1))
+        for m in _WORD.finditer(norm.text)
+    ]
+
+
+def words(text: str) -> tuple[str, ...]:
+    """The normalised word tokens of `text` (no offsets): how query terms are read."""
+    return tuple(_WORD.findall(fold(text)))
+
+
+def paragraph_spans(text: str) -> list[tuple[int, int]]:
+    """Paragraphs as (start, end) offsets: text between line breaks, blank ones skipped."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for m in _PARAGRAPH_BREAK.finditer(text):
+        _add_trimmed(text, pos, m.start(), spans)
+        pos = m.end()
+    _add_trimmed(text, pos, len(text), spans)
+    return spans
+
+
+def _add_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start < end:
+        spans.append((start, end))
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Sentences of text[start:end] as offsets into `text`, surviving abbreviations."""
+    stop = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    pos = start
+    for m in _TERMINATOR.finditer(text, start, stop):
+        if _is_boundary(text, m.start(), m.end(), stop):
+            _add_trimmed(text, pos, m.end(), spans)
+            pos = m.end()
+    _add_trimmed(text, pos, stop, spans)
+    return spans
+
+
+def _is_boundary(text: str, mark: int, after: int, stop: int) -> bool:
+    nxt = after
+    while nxt < stop and text[nxt].isspace():
+        nxt += 1
+    while nxt < stop and text[nxt] in _OPENERS:
+        nxt += 1
+    if nxt >= stop:
+        return False
+    if text[nxt].islower():
+        return False  # "e.g. the", "he said? no"
+    if text[mark] != "." or text[mark : mark + 2] == "..":
+        return True
+    return not _is_abbreviation(text, mark)
+
+
+def _is_abbreviation(text: str, period: int) -> bool:
+    begin = period
+    while begin > 0 and not text[begin - 1].isspace():
+        begin -= 1
+    word = text[begin:period].lstrip(_OPENERS).casefold()
+    if not word:
+        return False
+    if len(word) == 1 and word.isalpha():
+        return True  # an initial: "J. Smith"
+    if "." in word and all(len(part) <= 2 for part in word.split(".")):
+        return True  # dotted abbreviation: "U.S.", "e.g."
+    return word in ABBREVIATIONS
