@@ -2,8 +2,188 @@
 
 from __future__ import annotations
 
-from bot.store.base import StoreBase
+import re
+import sqlite3
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.errors import UserInputError
+from bot.models import Article, FeedEntry
+from bot.sources.dedup import canonical_url, content_hash, same_story, story_fingerprint
+from bot.store.base import StoreBase, iso, parse_iso
+
+STORY_WINDOW = timedelta(hours=72)
+MAX_STORY_CANDIDATES = 5000
+# Below this much text, a title-only item would collide with every recurring
+# headline ("Daily press briefing"), so the content hash does not count.
+MIN_HASHED_TEXT = 80
+MAX_QUERY_LENGTH = 500
+_QUERY_TOKEN = re.compile(r'\s*(-?)(?:"([^"]*)("?)|(\S+))')
+_WORD = re.compile(r"\w", re.UNICODE)
 
 
 class ArticlesMixin(StoreBase):
     """Articles, stories and full-text search."""
+
+    def add_article(self, entry: FeedEntry) -> Article | None:
+        """Store a new article and assign its story; None when it is a duplicate."""
+        canonical = canonical_url(entry.url) if entry.url else f"urn:{entry.source_id}:{entry.guid}"
+        digest = content_hash(entry.title, entry.text)
+        fetched = self.now()
+        try:
+            with self.transaction():
+                if self._is_duplicate(entry, canonical, digest):
+                    return None
+                story_id = self._story_for(entry)
+                cur = self.db.execute(
+                    "INSERT INTO articles (source_id, guid, url, canonical_url, title, text, "
+                    "published, fetched, content_hash, story_id) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        entry.source_id,
+                        entry.guid,
+                        entry.url,
+                        canonical,
+                        entry.title,
+                        entry.text,
+                        iso(entry.published),
+                        fetched,
+                        digest,
+                        story_id,
+                    ],
+                )
+        except sqlite3.IntegrityError:
+            return None  # lost a race with another writer for the same item
+        return self.get_article(int(cur.lastrowid or 0))
+
+    def _is_duplicate(self, entry: FeedEntry, canonical: str, digest: str) -> bool:
+        row = self.db.execute(
+            "SELECT 1 FROM articles WHERE (source_id = ? AND guid = ?) OR canonical_url = ? "
+            "LIMIT 1",
+            [entry.source_id, entry.guid, canonical],
+        ).fetchone()
+        if row is not None:
+            return True
+        if len(entry.text.strip()) < MIN_HASHED_TEXT:
+            return False
+        row = self.db.execute(
+            "SELECT 1 FROM articles WHERE content_hash = ? LIMIT 1", [digest]
+        ).fetchone()
+        return row is not None
+
+    def _story_for(self, entry: FeedEntry) -> int:
+        """An existing story with a near-duplicate from another source, else a new one.
+
+        A story holds at most one article per source: a source's own follow-up or
+        correction is a separate item, while other outlets' reports join it.
+        """
+        fingerprint = story_fingerprint(entry.title, entry.text)
+        since = iso(self.clock() - STORY_WINDOW)
+        candidates = self.db.execute(
+            "SELECT s.id, s.fingerprint FROM stories s WHERE s.created >= ? "
+            "AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.story_id = s.id AND a.source_id = ?) "
+            "ORDER BY s.id DESC LIMIT ?",
+            [since, entry.source_id, MAX_STORY_CANDIDATES],
+        ).fetchall()
+        for story_id, other in candidates:
+            if same_story(fingerprint, other):
+                return int(story_id)
+        cur = self.db.execute(
+            "INSERT INTO stories (fingerprint, created) VALUES (?, ?)", [fingerprint, self.now()]
+        )
+        return int(cur.lastrowid or 0)
+
+    def get_article(self, article_id: int) -> Article | None:
+        """One article by id."""
+        rows = list(self.db.query("SELECT * FROM articles WHERE id = ?", [article_id]))
+        return _article(rows[0]) if rows else None
+
+    def articles_since(self, moment: datetime) -> list[Article]:
+        """Articles fetched at or after `moment`, oldest first."""
+        rows = self.db.query("SELECT * FROM articles WHERE fetched >= ? ORDER BY id", [iso(moment)])
+        return [_article(r) for r in rows]
+
+    def story_articles(self, story_id: int) -> list[Article]:
+        """Every article of one story, oldest first."""
+        rows = self.db.query("SELECT * FROM articles WHERE story_id = ? ORDER BY id", [story_id])
+        return [_article(r) for r in rows]
+
+    def count_articles(self) -> int:
+        """How many articles are stored."""
+        return int(self.db.execute("SELECT count(*) FROM articles").fetchone()[0])
+
+    def search_articles(self, query: str, limit: int = 10, offset: int = 0) -> list[Article]:
+        """Full-text search, best match first; UserInputError for a query we cannot use."""
+        fts = fts_query(query)
+        try:
+            rows = self.db.query(
+                "SELECT a.* FROM articles_fts f JOIN articles a ON a.id = f.rowid "
+                "WHERE articles_fts MATCH ? ORDER BY f.rank, a.id DESC LIMIT ? OFFSET ?",
+                [fts, max(1, min(limit, 100)), max(0, offset)],
+            )
+            return [_article(r) for r in rows]
+        except sqlite3.OperationalError as exc:
+            # The sanitiser should make this unreachable; never leak SQLite's wording.
+            raise UserInputError(f"cannot search for {query!r}") from exc
+
+
+def fts_query(query: str) -> str:
+    """A user's search (words, "phrases", OR, -exclusions, trailing *) as safe FTS5 syntax."""
+    if len(query) > MAX_QUERY_LENGTH:
+        raise UserInputError(f"the search is longer than {MAX_QUERY_LENGTH} characters")
+    groups: list[list[str]] = [[]]
+    excluded: list[str] = []
+    position = 0
+    text = query.strip()
+    while position < len(text):
+        match = _QUERY_TOKEN.match(text, position)
+        assert match is not None  # the pattern matches any non-space run
+        position = match.end()
+        negate, phrase, closed, word = match.groups()
+        if phrase is not None and not closed:
+            raise UserInputError('unclosed quote in the search: add the closing "')
+        if word == "OR" and not negate:
+            if not groups[-1]:
+                raise UserInputError("OR needs a word on each side")
+            groups.append([])
+            continue
+        term = _quote(phrase if phrase is not None else word)
+        if term is None:
+            continue  # punctuation only: nothing FTS5 could match
+        (excluded if negate else groups[-1]).append(term)
+    if not groups[-1] and len(groups) > 1:
+        raise UserInputError("OR needs a word on each side")
+    positive = [g for g in groups if g]
+    if not positive:
+        raise UserInputError("the search needs at least one word to look for")
+    expression = " OR ".join("(" + " AND ".join(g) + ")" for g in positive)
+    if excluded:
+        expression = f"({expression})" + "".join(f" NOT {t}" for t in excluded)
+    return expression
+
+
+def _quote(raw: str) -> str | None:
+    prefix = raw.endswith("*") and not raw.startswith('"')
+    core = raw.rstrip("*") if prefix else raw
+    if not _WORD.search(core):
+        return None
+    quoted = '"' + core.replace('"', '""') + '"'
+    return quoted + "*" if prefix else quoted
+
+
+def _article(row: dict[str, Any]) -> Article:
+    fetched = parse_iso(row["fetched"])
+    assert fetched is not None
+    return Article(
+        id=row["id"],
+        source_id=row["source_id"],
+        guid=row["guid"],
+        url=row["url"],
+        canonical_url=row["canonical_url"],
+        title=row["title"],
+        text=row["text"],
+        published=parse_iso(row["published"]),
+        fetched=fetched,
+        content_hash=row["content_hash"],
+        story_id=row["story_id"],
+    )
