@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from bot.errors import QuerySyntaxError
 from bot.matching.text import words
@@ -130,7 +130,7 @@ class _Tok:
     kind: str  # word phrase prefix entity ref ( ) OR AND NOT prox field eof
     pos: int
     text: str = ""
-    value: object = None
+    value: Any = None
 
 
 _OPEN_QUOTES = '"“”'
@@ -320,9 +320,9 @@ class _Parser:
         while self.peek.kind == "prox":
             op = self.take()
             right = self.parse_scoped()
-            mode, arg = op.value  # type: ignore[misc]
+            mode, arg = op.value
             if mode == "near":
-                if not (_anchored(node) and _anchored(right)):
+                if not (anchored(node) and anchored(right)):
                     raise self.error(
                         "NEAR needs a positive term on each side",
                         "a term that is not negated",
@@ -344,7 +344,7 @@ class _Parser:
             raise self.error(
                 "a field scope cannot contain another field", "terms without title:/text:", tok.pos
             )
-        return Scope(tok.value, child)  # type: ignore[arg-type]
+        return Scope(tok.value, child)
 
     def parse_primary(self) -> Node:
         tok = self.peek
@@ -390,7 +390,7 @@ class _Parser:
         return Term(tok.text, found, tok.kind == "phrase")
 
     def entity(self, tok: _Tok) -> Entity:
-        kind, code = (str(v) for v in tok.value)  # type: ignore[attr-defined]
+        kind, code = (str(v) for v in tok.value)
         kind, code = kind.lower(), code.upper()
         if kind not in ENTITY_KINDS:
             raise self.error(f"unknown entity kind {kind!r}", "@country:XX or @body:ID", tok.pos)
@@ -408,7 +408,7 @@ class _Parser:
         return Entity(kind, code)
 
     def ref(self, tok: _Tok) -> Node:
-        name = str(tok.value[0])  # type: ignore[index]
+        name = str(tok.value[0])
         if self.terms is None or name not in self.terms:
             known = ", ".join(f"${k}" for k in sorted(self.terms or {}))
             raise self.error(
@@ -442,19 +442,19 @@ class _Parser:
         return nodes[0] if len(nodes) == 1 else Or(tuple(nodes))
 
 
-def _anchored(node: Node) -> bool:
+def anchored(node: Node) -> bool:
     """Whether every document the node matches must contain one of its positive terms."""
     if isinstance(node, Term | Prefix | Entity):
         return True
     if isinstance(node, Not):
         return False
     if isinstance(node, Or):
-        return all(_anchored(c) for c in node.children)
+        return all(anchored(c) for c in node.children)
     if isinstance(node, And):
-        return any(_anchored(c) for c in node.children)
+        return any(anchored(c) for c in node.children)
     if isinstance(node, Scope):
-        return _anchored(node.child)
-    return _anchored(node.left) or _anchored(node.right)
+        return anchored(node.child)
+    return anchored(node.left) or anchored(node.right)
 
 
 def _fields_in(node: Node) -> set[str]:
@@ -494,7 +494,7 @@ def parse_query(
             "query too long", MAX_QUERY_CHARS, f"at most {MAX_QUERY_CHARS} characters", text
         )
     node = _Parser(text, terms, resolver).parse()
-    if not _anchored(node):
+    if not anchored(node):
         raise QuerySyntaxError(
             "query has no term that must be present",
             0,

@@ -1,0 +1,278 @@
+"""All rules compiled into one Aho-Corasick automaton; only candidate rules are evaluated.
+
+Every literal (a word, a phrase, a wildcard stem, each name of an entity, each country
+name) becomes one key over the document's token stream ' tok tok tok ', so a key
+' european parliament ' can only match whole consecutive tokens and a wildcard key
+' sanction' only a token prefix: the spaces are the word boundaries. A rule is a
+candidate when one literal of its trigger set occurred (a set that every match must
+contain one of); candidates are then evaluated exactly by `evaluator.Evaluator`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import ahocorasick
+
+from bot.errors import QuerySyntaxError
+from bot.matching.analysis import Analyzed, analyze
+from bot.matching.evaluator import Evaluator, RawWitness, Span
+from bot.matching.query import (
+    And,
+    Entity,
+    Leaf,
+    Near,
+    Node,
+    Not,
+    Or,
+    Prefix,
+    Scope,
+    Term,
+    Within,
+    leaves,
+    parse_query,
+)
+from bot.matching.summary import build_match
+from bot.matching.text import words
+from bot.models import Document, EntityResolver, Field, Match, Rule, Witness
+
+MAX_WITNESSES = 200
+
+
+@dataclass(frozen=True)
+class _Literal:
+    key: str
+    width: int  # tokens covered; a wildcard stem covers 1
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    """A rule with its parsed query and the literals that can trigger it."""
+
+    rule: Rule
+    node: Node
+    triggers: frozenset[int] | None  # literal ids; None = evaluate for every document
+
+
+class _Literals:
+    """Interns automaton keys; a key is shared by every rule and country that uses it."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.items: list[_Literal] = []
+
+    def phrase(self, tokens: tuple[str, ...]) -> int:
+        return self._add(" " + " ".join(tokens) + " ", len(tokens))
+
+    def prefix(self, stem: str) -> int:
+        return self._add(" " + stem, 1)
+
+    def _add(self, key: str, width: int) -> int:
+        found = self.ids.get(key)
+        if found is None:
+            found = self.ids[key] = len(self.items)
+            self.items.append(_Literal(key, width))
+        return found
+
+
+class Engine:
+    """The compiled matcher over a fixed set of rules."""
+
+    def __init__(
+        self,
+        compiled: list[CompiledRule],
+        literals: _Literals,
+        leaf_literals: dict[Leaf, tuple[int, ...]],
+        country_literals: dict[int, tuple[str, ...]],
+    ) -> None:
+        self._compiled = compiled
+        self._literals = literals.items
+        self._leaf_literals = leaf_literals
+        self._country_literals = country_literals
+        self._by_literal: dict[int, list[int]] = {}
+        self._always: list[int] = []
+        for index, item in enumerate(compiled):
+            if item.triggers is None:
+                self._always.append(index)
+            for trigger in item.triggers or ():
+                self._by_literal.setdefault(trigger, []).append(index)
+        self._automaton = ahocorasick.Automaton()
+        for lit_id, lit in enumerate(literals.items):
+            self._automaton.add_word(lit.key, lit_id)
+        if literals.items:
+            self._automaton.make_automaton()
+        self._anchor_leaves: dict[int, list[list[Leaf]]] = {}
+        self.rules: Mapping[str, Rule] = MappingProxyType({c.rule.key: c.rule for c in compiled})
+
+    @classmethod
+    def compile(cls, rules: Sequence[Rule], resolver: EntityResolver) -> Engine:
+        """Parse every rule and build the shared automaton; errors name the rule key."""
+        literals = _Literals()
+        names_cache: dict[tuple[str, str], tuple[int, ...]] = {}
+        leaf_literals: dict[Leaf, tuple[int, ...]] = {}
+        compiled: list[CompiledRule] = []
+        seen: set[str] = set()
+        for rule in rules:
+            if rule.key in seen:
+                raise QuerySyntaxError(f"rule {rule.key}: duplicate rule key", 0, "unique keys")
+            seen.add(rule.key)
+            node = _parse_rule(rule, resolver)
+            for leaf in leaves(node):
+                if leaf not in leaf_literals:
+                    leaf_literals[leaf] = _leaf_ids(leaf, literals, resolver, names_cache)
+            compiled.append(CompiledRule(rule, node, _triggers(node, leaf_literals, literals)))
+        country_literals: dict[int, set[str]] = {}
+        for code, names in resolver.country_names().items():
+            for name in names:
+                tokens = words(name)
+                if tokens:
+                    country_literals.setdefault(literals.phrase(tokens), set()).add(code)
+        countries = {k: tuple(sorted(v)) for k, v in country_literals.items()}
+        return cls(compiled, literals, leaf_literals, countries)
+
+    def match(self, doc: Document, *, exhaustive: bool = False) -> list[Match]:
+        """Every rule that fires on `doc`, in rule order; `exhaustive` skips candidate pruning."""
+        analyzed = analyze(doc)
+        found = self._scan(analyzed)
+        if exhaustive:
+            indexes = list(range(len(self._compiled)))
+        else:
+            candidates = set(self._always)
+            for lit in found:
+                candidates.update(self._by_literal.get(lit, ()))
+            indexes = sorted(candidates)
+        spans_cache: dict[Leaf, list[Span]] = {}
+
+        def occurrences(leaf: Leaf) -> list[Span]:
+            spans = spans_cache.get(leaf)
+            if spans is None:
+                spans = spans_cache[leaf] = _leaf_spans(leaf, self._leaf_literals[leaf], found)
+            return spans
+
+        evaluator = Evaluator(analyzed, occurrences, self._anchor_leaves)
+        countries = self._countries(found)
+        matches: list[Match] = []
+        for index in indexes:
+            item = self._compiled[index]
+            result = evaluator.holds(item.node)
+            if result is None:
+                continue
+            witnesses = _witnesses(analyzed, result)
+            matches.append(build_match(item.rule, item.node, analyzed, witnesses, countries))
+        return matches
+
+    def _scan(self, analyzed: Analyzed) -> dict[int, list[tuple[Field, int, int]]]:
+        """One automaton pass: literal id -> (field, first token, end token) occurrences."""
+        found: dict[int, list[tuple[Field, int, int]]] = {}
+        if not self._literals:
+            return found
+        stream, owners = analyzed.stream()
+        items = self._literals
+        for end, lit_id in self._automaton.iter(stream):
+            lit = items[lit_id]
+            owner = owners.get(end - len(lit.key) + 1)
+            if owner is not None:
+                found.setdefault(lit_id, []).append((owner[0], owner[1], owner[1] + lit.width))
+        return found
+
+    def _countries(
+        self, found: dict[int, list[tuple[Field, int, int]]]
+    ) -> dict[str, list[tuple[Field, int]]]:
+        """ISO2 code -> token positions where one of its names occurs."""
+        out: dict[str, list[tuple[Field, int]]] = {}
+        for lit_id, codes in self._country_literals.items():
+            for field, lo, _ in found.get(lit_id, ()):
+                for code in codes:
+                    out.setdefault(code, []).append((field, lo))
+        return out
+
+
+def _parse_rule(rule: Rule, resolver: EntityResolver) -> Node:
+    try:
+        return parse_query(rule.query, terms=rule.terms, resolver=resolver)
+    except QuerySyntaxError as err:
+        raise QuerySyntaxError(
+            f"rule {rule.key}: {err.message}", err.position, err.expected, err.query
+        ) from None
+
+
+def _leaf_ids(
+    leaf: Leaf,
+    literals: _Literals,
+    resolver: EntityResolver,
+    cache: dict[tuple[str, str], tuple[int, ...]],
+) -> tuple[int, ...]:
+    if isinstance(leaf, Term):
+        return (literals.phrase(leaf.words),)
+    if isinstance(leaf, Prefix):
+        return (literals.prefix(leaf.stem),)
+    key = (leaf.kind, leaf.code)
+    if key not in cache:
+        try:
+            names = resolver.names(leaf.kind, leaf.code)
+        except KeyError:
+            names = ()
+        ids = {literals.phrase(w) for w in map(words, names) if w}
+        cache[key] = tuple(sorted(ids))
+    return cache[key]
+
+
+def _cost(literal: _Literal) -> float:
+    """Guess how often a literal occurs: single short words often, long phrases rarely."""
+    tokens = literal.key.split()
+    if len(tokens) > 1:
+        return 1.0
+    return 8.0 if len(tokens[0]) <= 4 or not literal.key.endswith(" ") else 4.0
+
+
+def _triggers(
+    node: Node, leaf_literals: dict[Leaf, tuple[int, ...]], literals: _Literals
+) -> frozenset[int] | None:
+    """Literals of which every match contains at least one; None when there is no such set."""
+    if isinstance(node, Term | Prefix | Entity):
+        return frozenset(leaf_literals[node])
+    if isinstance(node, Not):
+        return None
+    if isinstance(node, Scope):
+        return _triggers(node.child, leaf_literals, literals)
+    if isinstance(node, Or):
+        parts = [_triggers(c, leaf_literals, literals) for c in node.children]
+        if any(p is None for p in parts):
+            return None
+        return frozenset().union(*(p for p in parts if p is not None))
+    sides = node.children if isinstance(node, And) else (node.left, node.right)
+    assert isinstance(node, And | Near | Within)
+    options = [t for t in (_triggers(c, leaf_literals, literals) for c in sides) if t is not None]
+    if not options:
+        return None
+    return min(options, key=lambda t: sum(_cost(literals.items[i]) for i in t))
+
+
+def _leaf_spans(
+    leaf: Leaf, ids: tuple[int, ...], found: dict[int, list[tuple[Field, int, int]]]
+) -> list[Span]:
+    label = leaf.label
+    spans: list[Span] = []
+    seen: set[tuple[Field, int, int]] = set()
+    for lit_id in ids:
+        for occ in found.get(lit_id, ()):
+            if occ not in seen:
+                seen.add(occ)
+                spans.append((occ[0], occ[1], occ[2], ((label, occ[0], occ[1], occ[2]),)))
+    return spans
+
+
+def _witnesses(analyzed: Analyzed, spans: list[Span]) -> tuple[Witness, ...]:
+    """Raw witnesses -> Witness with original offsets, deduplicated, in reading order."""
+    raw: set[RawWitness] = {w for span in spans for w in span[3]}
+    order = {"title": 0, "text": 1}
+    out: list[Witness] = []
+    for label, field, lo, hi in sorted(raw, key=lambda w: (order[w[1]], w[2], w[3], w[0])):
+        ft = analyzed.fields[field]
+        start, end = ft.starts[lo], ft.ends[hi - 1]
+        out.append(Witness(label, field, ft.sentence_of[lo], start, end, ft.original[start:end]))
+        if len(out) >= MAX_WITNESSES:
+            break
+    return tuple(out)

@@ -1,0 +1,200 @@
+"""Evaluates one query AST over one analysed document, given where each term occurred.
+
+Semantics (documented in docs/ARCHITECTURE.md terms):
+
+* At the top level AND, OR and NOT look at the whole document (title and text).
+* `A /s B` holds when one sentence satisfies both A and B; inside it, AND/OR/NOT of the
+  operands are judged within that sentence (`(a OR b) /s (c -d)`: a sentence with a or b,
+  with c and without d). `/p` is the same with paragraphs. The title is its own sentence
+  and paragraph; units never span fields.
+* `A NEAR/n B` holds when a span of A and a span of B in the same field are at most n
+  word positions apart (adjacent words are 1 apart). An operand's spans: a term's
+  occurrences; OR, the union; AND, one span covering a span of every side; a proximity
+  operator, the span covering what satisfied it. NOT inside a NEAR operand is judged in
+  the enclosing scope.
+* `title:X` / `text:X` evaluate X within one field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.matching.analysis import FIELDS, Analyzed
+from bot.matching.query import (
+    And,
+    Entity,
+    Near,
+    Node,
+    Not,
+    Or,
+    Prefix,
+    Scope,
+    Term,
+    Within,
+    anchored,
+    leaves,
+)
+from bot.models import Field
+
+# (label, field, first token, end token)
+RawWitness = tuple[str, Field, int, int]
+# (field, first token, end token, witnesses)
+Span = tuple[Field, int, int, tuple[RawWitness, ...]]
+# None = whole document; otherwise one field and a token range [lo, hi) in it.
+Region = tuple[Field, int, int] | None
+Result = list[Span] | None  # None: false; []: true without positional evidence (NOT)
+
+MAX_SPANS = 64  # combinations kept per node inside NEAR operands: bounds the work
+
+
+@dataclass
+class Evaluator:
+    """Evaluates nodes for one document; `occurrences` gives a leaf's spans in the document."""
+
+    doc: Analyzed
+    occurrences: Callable[[Term | Prefix | Entity], list[Span]]
+    # id(Within node) -> the leaves of each anchored side; shareable across documents
+    anchor_leaves: dict[int, list[list[Term | Prefix | Entity]]] = field(default_factory=dict)
+
+    def holds(self, node: Node) -> Result:
+        """The evidence that `node` holds over the whole document, or None."""
+        return self.eval(node, None, False)
+
+    def eval(self, node: Node, region: Region, joined: bool) -> Result:
+        """Evaluate `node` within `region`; `joined` asks AND for covering spans (NEAR)."""
+        if isinstance(node, Term | Prefix | Entity):
+            found = [s for s in self.occurrences(node) if _inside(s, region)]
+            return found or None
+        if isinstance(node, Or):
+            return self.eval_or(node, region, joined)
+        if isinstance(node, And):
+            return self.eval_and(node, region, joined)
+        if isinstance(node, Not):
+            return [] if self.eval(node.child, region, False) is None else None
+        if isinstance(node, Scope):
+            return self.eval_scope(node, region, joined)
+        if isinstance(node, Within):
+            return self.eval_within(node, region, joined)
+        return self.eval_near(node, region)
+
+    def eval_or(self, node: Or, region: Region, joined: bool) -> Result:
+        out: Result = None
+        for child in node.children:
+            got = self.eval(child, region, joined)
+            if got is not None:
+                out = (out or []) + got
+        return out
+
+    def eval_and(self, node: And, region: Region, joined: bool) -> Result:
+        results: list[list[Span]] = []
+        for child in node.children:
+            got = self.eval(child, region, joined)
+            if got is None:
+                return None
+            results.append(got)
+        positive = [r for r in results if r]
+        if not joined:
+            return [s for r in positive for s in r]
+        if not positive:
+            return []
+        acc = positive[0]
+        for spans in positive[1:]:
+            acc = _best([_merge(a, b) for a in acc for b in spans if a[0] == b[0]])
+            if not acc:
+                return None  # the sides are in different fields: no covering span
+        return acc
+
+    def eval_scope(self, node: Scope, region: Region, joined: bool) -> Result:
+        if region is None:
+            region = (node.field, 0, len(self.doc.fields[node.field].tokens))
+        elif region[0] != node.field:
+            return None
+        return self.eval(node.child, region, joined)
+
+    def eval_within(self, node: Within, region: Region, joined: bool) -> Result:
+        out: list[Span] = []
+        found = False
+        for unit in self.units(node, region):
+            left = self.eval(node.left, unit, False)
+            if left is None:
+                continue
+            right = self.eval(node.right, unit, False)
+            if right is None:
+                continue
+            found = True
+            spans = left + right
+            if joined and spans:
+                lo = min(s[1] for s in spans)
+                hi = max(s[2] for s in spans)
+                out.append((unit[0], lo, hi, tuple(w for s in spans for w in s[3])))
+            else:
+                out.extend(spans)
+        return out if found else None
+
+    def units(self, node: Within, region: Region) -> list[tuple[Field, int, int]]:
+        """Sentences/paragraphs of the region worth trying: those holding an anchoring term."""
+        fields = FIELDS if region is None else (region[0],)
+        wanted = self.anchor_tokens(node)
+        out: list[tuple[Field, int, int]] = []
+        for name in fields:
+            ft = self.doc.fields[name]
+            ranges = ft.sentence_tokens if node.unit == "s" else ft.paragraph_tokens
+            owner = ft.sentence_of if node.unit == "s" else ft.paragraph_of
+            if wanted is None:
+                indexes: list[int] = list(range(len(ranges)))
+            else:
+                indexes = sorted({owner[tok] for f, tok in wanted if f == name})
+            for index in indexes:
+                lo, hi = ranges[index]
+                if region is not None:
+                    lo, hi = max(lo, region[1]), min(hi, region[2])
+                if lo < hi:
+                    out.append((name, lo, hi))
+        return out
+
+    def anchor_tokens(self, node: Within) -> set[tuple[Field, int]] | None:
+        """Token positions of the terms of an anchored side (None: every unit may do)."""
+        sides = self.anchor_leaves.get(id(node))
+        if sides is None:
+            sides = [leaves(side) for side in (node.left, node.right) if anchored(side)]
+            self.anchor_leaves[id(node)] = sides
+        if not sides:
+            return None
+        best: set[tuple[Field, int]] | None = None
+        for side in sides:
+            tokens = {(s[0], s[1]) for leaf in side for s in self.occurrences(leaf)}
+            best = tokens if best is None or len(tokens) < len(best) else best
+        return best
+
+    def eval_near(self, node: Near, region: Region) -> Result:
+        left = self.eval(node.left, region, True)
+        if not left:
+            return None
+        right = self.eval(node.right, region, True)
+        if not right:
+            return None
+        out = [
+            _merge(a, b)
+            for a in left
+            for b in right
+            if a[0] == b[0] and max(b[1] - a[2] + 1, a[1] - b[2] + 1, 0) <= node.distance
+        ]
+        return _best(out) or None
+
+
+def _inside(span: Span, region: Region) -> bool:
+    return region is None or (
+        span[0] == region[0] and region[1] <= span[1] and span[2] <= region[2]
+    )
+
+
+def _merge(a: Span, b: Span) -> Span:
+    return (a[0], min(a[1], b[1]), max(a[2], b[2]), a[3] + b[3])
+
+
+def _best(spans: list[Span]) -> list[Span]:
+    """Keep the tightest spans so that nested AND/NEAR stays bounded."""
+    if len(spans) <= MAX_SPANS:
+        return spans
+    return sorted(spans, key=lambda s: (s[2] - s[1], s[1]))[:MAX_SPANS]

@@ -1,0 +1,183 @@
+"""Extractive summary, highlights, explanation line and country ranking for one match."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+
+from bot.matching.analysis import Analyzed
+from bot.matching.query import And, Entity, Near, Node, Not, Or, Prefix, Scope, Term, Within
+from bot.models import Field, Match, Rule, Witness
+
+SUMMARY_LIMIT = 400
+MAX_SENTENCES = 3
+ELLIPSIS = "…"
+
+SentenceKey = tuple[Field, int]
+
+
+def build_match(
+    rule: Rule,
+    node: Node,
+    doc: Analyzed,
+    witnesses: tuple[Witness, ...],
+    countries: Mapping[str, Sequence[tuple[Field, int]]],
+) -> Match:
+    """Assemble the Match: summary with highlights, explanation and ranked countries."""
+    chosen = rank_sentences(witnesses)
+    summary, highlights = summarize(doc, chosen, witnesses)
+    lead = {w.term: w.surface for w in witnesses if _key(w) in chosen[:1]}
+    surfaces = {w.term: w.surface for w in reversed(witnesses)} | lead
+    return Match(
+        rule_key=rule.key,
+        rule_name=rule.name,
+        doc_id=doc.doc.id,
+        witnesses=witnesses,
+        countries=rank_countries(doc, countries, chosen, witnesses),
+        summary=summary,
+        highlights=highlights,
+        explanation=explain(node, surfaces) or "",
+    )
+
+
+def _key(w: Witness) -> SentenceKey:
+    return (w.field, w.sentence)
+
+
+def rank_sentences(witnesses: Sequence[Witness]) -> list[SentenceKey]:
+    """Sentences that carried the match, most distinct terms first (text before title).
+
+    After the lead, a sentence is added only if it also combines two or more terms or
+    sits next to one already chosen: a lone mention far away is not what carried it.
+    """
+    terms: dict[SentenceKey, set[str]] = {}
+    hits: Counter[SentenceKey] = Counter()
+    for w in witnesses:
+        terms.setdefault(_key(w), set()).add(w.term)
+        hits[_key(w)] += 1
+    keys = [k for k in terms if k[0] == "text"] or list(terms)
+    keys.sort(key=lambda k: (-len(terms[k]), -hits[k], k[1]))
+    chosen = keys[:1]
+    for key in keys[1:]:
+        if len(chosen) >= MAX_SENTENCES:
+            break
+        near = any(c[0] == key[0] and abs(c[1] - key[1]) == 1 for c in chosen)
+        if len(terms[key]) >= 2 or near:
+            chosen.append(key)
+    if len(chosen) < MAX_SENTENCES:
+        # Neighbours of the lead may have been skipped before the lead's other picks.
+        lead = chosen[0] if chosen else None
+        for key in keys:
+            if len(chosen) >= MAX_SENTENCES or lead is None:
+                break
+            if key not in chosen and any(
+                c[0] == key[0] and abs(c[1] - key[1]) == 1 for c in chosen
+            ):
+                chosen.append(key)
+    return chosen
+
+
+def summarize(
+    doc: Analyzed, chosen: Sequence[SentenceKey], witnesses: Sequence[Witness]
+) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Join the chosen sentences within SUMMARY_LIMIT; highlights are offsets into the result."""
+    parts: list[str] = []
+    marks: list[tuple[int, int]] = []
+    length = 0
+    for index, key in enumerate(chosen):
+        ft = doc.fields[key[0]]
+        if key[1] >= len(ft.sentences):
+            continue
+        start, end = ft.sentences[key[1]]
+        spans = [(w.start - start, w.end - start, w.surface) for w in witnesses if _key(w) == key]
+        sep = " " if parts else ""
+        room = SUMMARY_LIMIT - length - len(sep)
+        if index > 0 and end - start > room:
+            continue  # a later sentence that does not fit is left out, not cut
+        piece, shift = _trim(ft.original[start:end], [s[0] for s in spans], max(room, 0))
+        parts.append(sep + piece)
+        base = length + len(sep)
+        for lo, hi, surface in spans:
+            # A highlight cut off by the trimming is dropped rather than pointing at '…'.
+            if lo + shift >= 0 and piece[lo + shift : hi + shift] == surface:
+                marks.append((base + lo + shift, base + hi + shift))
+        length += len(sep) + len(piece)
+    return "".join(parts), tuple(sorted(set(marks)))
+
+
+def _trim(text: str, starts: Sequence[int], limit: int) -> tuple[str, int]:
+    """Cut `text` to about `limit` chars on word boundaries, keeping the first highlight."""
+    if len(text) <= limit:
+        return text, 0
+    first = min(starts, default=0)
+    begin = 0
+    if first + 40 > limit:
+        begin = max(0, first - limit // 4)
+        while 0 < begin < first and not text[begin - 1].isspace():
+            begin += 1
+    head = ELLIPSIS if begin > 0 else ""
+    if len(text) - begin <= limit - len(head):
+        return head + text[begin:], len(head) - begin
+    budget = max(limit - len(head) - len(ELLIPSIS), 1)
+    cut = begin + budget
+    while cut > begin and not text[cut].isspace():
+        cut -= 1
+    if cut <= begin:
+        cut = begin + budget  # one huge word: cut inside it
+    return head + text[begin:cut].rstrip() + ELLIPSIS, len(head) - begin
+
+
+def explain(node: Node, surfaces: Mapping[str, str]) -> str | None:
+    """The satisfied part of the query in surfaces: 'European Parliament + resolution /s Belarus'."""
+    if isinstance(node, Term | Prefix | Entity):
+        return surfaces.get(node.label)
+    if isinstance(node, Not):
+        return None
+    if isinstance(node, Scope):
+        inner = explain(node.child, surfaces)
+        return f"{node.field}: {inner}" if inner else None
+    if isinstance(node, Or):
+        return next((e for c in node.children if (e := explain(c, surfaces))), None)
+    if isinstance(node, And):
+        found = [e for c in node.children if (e := explain(c, surfaces))]
+        return " + ".join(found) or None
+    left, right = explain(node.left, surfaces), explain(node.right, surfaces)
+    if not (left and right):
+        return left or right
+    op = f"/{node.unit}" if isinstance(node, Within) else f"NEAR/{node.distance}"
+    assert isinstance(node, Within | Near)
+    return f"{_group(left)} {op} {_group(right)}"
+
+
+def _group(text: str) -> str:
+    return f"({text})" if " + " in text else text
+
+
+def rank_countries(
+    doc: Analyzed,
+    positions: Mapping[str, Sequence[tuple[Field, int]]],
+    chosen: Sequence[SentenceKey],
+    witnesses: Sequence[Witness],
+) -> tuple[str, ...]:
+    """ISO2 codes: matched @country terms, then those in the summary, then by frequency."""
+    in_query = [w.term.split(":", 1)[1] for w in witnesses if w.term.startswith("@country:")]
+    summary = set(chosen)
+    in_summary: Counter[str] = Counter()
+    first: dict[str, int] = {}
+    for code, places in positions.items():
+        for field, tok in places:
+            if (field, doc.fields[field].sentence_of[tok]) in summary:
+                in_summary[code] += 1
+            order = tok if field == "title" else tok + 1_000_000
+            first[code] = min(first.get(code, order), order)
+    ranked = sorted(
+        positions,
+        key=lambda c: (
+            c not in in_query,
+            -in_summary[c],
+            -len(positions[c]),
+            first.get(c, 0),
+            c,
+        ),
+    )
+    return tuple(dict.fromkeys(in_query)) + tuple(c for c in ranked if c not in in_query)
