@@ -278,7 +278,7 @@ class _Parser:
 
     def parse(self) -> Node:
         if self.peek.kind == "eof":
-            raise self.error("empty query", "a term")
+            raise self.error("empty query", "a term", 0)
         node = self.parse_or()
         if self.peek.kind != "eof":
             tok = self.peek
@@ -286,10 +286,10 @@ class _Parser:
             raise self.error(what, "an operator or the end of the query")
         return node
 
-    def enter(self) -> None:
+    def enter(self, pos: int) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise self.error("query nested too deeply", f"at most {MAX_DEPTH} levels")
+            raise self.error("query nested too deeply", f"at most {MAX_DEPTH} levels", pos)
 
     def parse_or(self) -> Node:
         children = [self.parse_and()]
@@ -309,8 +309,8 @@ class _Parser:
     def parse_not(self) -> Node:
         if self.peek.kind != "NOT":
             return self.parse_prox()
-        self.take()
-        self.enter()
+        tok = self.take()
+        self.enter(tok.pos)
         child = self.parse_not()
         self.depth -= 1
         return Not(child)
@@ -337,7 +337,7 @@ class _Parser:
         if self.peek.kind != "field":
             return self.parse_primary()
         tok = self.take()
-        self.enter()
+        self.enter(tok.pos)
         child = self.parse_scoped()
         self.depth -= 1
         if _fields_in(child) - {tok.value}:
@@ -350,7 +350,7 @@ class _Parser:
         tok = self.peek
         if tok.kind == "(":
             self.take()
-            self.enter()
+            self.enter(tok.pos)
             if self.peek.kind == ")":
                 raise self.error("empty parentheses", "a term")
             node = self.parse_or()
@@ -366,15 +366,15 @@ class _Parser:
             raise self.error("query ends too early", "a term")
         raise self.error(f"unexpected {tok.text or tok.kind!r}", "a term")
 
-    def counted(self, n: int = 1) -> None:
+    def counted(self, pos: int, n: int = 1) -> None:
         self.count += n
         if self.count > MAX_TERMS:
-            raise self.error("query has too many terms", f"at most {MAX_TERMS} terms")
+            raise self.error("query has too many terms", f"at most {MAX_TERMS} terms", pos)
 
     def leaf(self, tok: _Tok) -> Node:
         if tok.kind == "ref":
             return self.ref(tok)
-        self.counted()
+        self.counted(tok.pos)
         if tok.kind == "prefix":
             return Prefix(tok.text, str(tok.value))
         if tok.kind == "entity":
@@ -418,7 +418,7 @@ class _Parser:
             )
         if name not in self.expanded:
             self.expanded[name] = self.expand(name, tok)
-        self.counted(_count_leaves(self.expanded[name]))
+        self.counted(tok.pos, _count_leaves(self.expanded[name]))
         return self.expanded[name]
 
     def expand(self, name: str, tok: _Tok) -> Node:
