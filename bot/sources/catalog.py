@@ -17,7 +17,7 @@ KINDS: tuple[SourceKind, ...] = ("rss", "atom", "json", "html")
 TIERS: tuple[Tier, ...] = ("official", "media")
 SELECTOR_KEYS = frozenset({"item", "title", "link", "date", "summary"})
 # JSON sources name where their items and fields are (see parse.parse_json_api).
-JSON_KEYS = frozenset({"items", "title", "link", "date", "summary", "guid"})
+JSON_KEYS = frozenset({"items", "title", "link", "date", "summary", "guid", "base"})
 _KNOWN = frozenset(
     {"id", "name", "url", "kind", "tier", "interval", "full_text", "selectors"}
     | {"notes", "blocks_bots", "enabled"}
