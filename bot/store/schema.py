@@ -136,8 +136,9 @@ MIGRATIONS: list[str] = [
         story_id INTEGER NOT NULL,
         match_id INTEGER NOT NULL REFERENCES matches(id),
         priority TEXT NOT NULL DEFAULT 'normal',
-        state TEXT NOT NULL DEFAULT 'pending',       -- pending | sent | failed | dead
+        state TEXT NOT NULL DEFAULT 'pending',       -- pending | sent | failed (retrying) | dead | muted
         attempts INTEGER NOT NULL DEFAULT 0,
+        parts_sent INTEGER NOT NULL DEFAULT 0,       -- parts of a split message already delivered
         next_attempt_at TEXT NOT NULL,
         last_error TEXT,
         message_id INTEGER,
@@ -152,7 +153,7 @@ MIGRATIONS: list[str] = [
         id INTEGER PRIMARY KEY,
         alert_id INTEGER NOT NULL REFERENCES alerts(id),
         at TEXT NOT NULL,
-        outcome TEXT NOT NULL,                       -- sent | retry | failed | dead | plain | split
+        outcome TEXT NOT NULL,                       -- sent | part | retry | failed | dead | held | muted | digest
         error TEXT,
         message_id INTEGER
     );

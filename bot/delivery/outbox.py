@@ -1,0 +1,279 @@
+"""The outbox worker: delivers due alerts, one recorded step at a time.
+
+Guarantees: every send is recorded in the store right after Telegram answers,
+so a crash can repeat at most the message that was in flight, never lose one;
+every failure ends as a retry with backoff or as a dead alert that admins see
+(`store.failed_alerts()`), never as silence.
+
+Delivery modes:
+* quiet hours hold non-urgent alerts (next_attempt_at moves to the window's end);
+* a muted rule's alerts become ``muted`` when they come due and are never
+  delivered later (muting means "I don't want these", not "later please");
+* digest chats get no individual messages: `bot.delivery.digest` sends them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from bot.delivery.errors import Failure, classify
+from bot.delivery.format import alert_keyboard, format_alert
+from bot.delivery.htmlsplit import TELEGRAM_LIMIT
+from bot.delivery.quiet import quiet_until
+from bot.delivery.ratelimit import Pacer, Pacing
+from bot.delivery.sender import MessageSender, Outgoing, Sender
+from bot.errors import DeliveryError
+from bot.models import AlertView, Chat
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Capped exponential backoff for transient errors, then the dead letter."""
+
+    base: float = 5.0  # seconds before the first retry
+    cap: float = 1800.0  # never wait longer than this between attempts
+    max_attempts: int = 10  # attempts before an alert is dead
+    jitter: float = 0.1  # +- fraction, so retries of many alerts spread out
+
+    def delay(self, attempts: int, rand: Callable[[], float] = random.random) -> timedelta:
+        """The wait after the `attempts`-th failed attempt."""
+        raw = min(self.cap, self.base * 2 ** max(0, attempts - 1))
+        return timedelta(seconds=raw * (1 + self.jitter * (2 * rand() - 1)))
+
+
+@dataclass
+class DeliveryReport:
+    """What one run of a worker did."""
+
+    sent: int = 0
+    retried: int = 0
+    dead: int = 0
+    held: int = 0
+    muted: int = 0
+    deferred: int = 0  # due but not allowed yet by the pacing
+    paused: bool = False  # a RetryAfter is being honoured
+    errors: list[str] = field(default_factory=list)
+
+    def total(self) -> int:
+        """Alerts this run touched."""
+        return self.sent + self.retried + self.dead + self.held + self.muted
+
+
+def is_group(chat: Chat) -> bool:
+    """Whether Telegram's group limits apply (groups, supergroups, channels)."""
+    return chat.type != "private" or chat.id < 0
+
+
+class OutboxWorker:
+    """Drains the alert outbox into Telegram."""
+
+    def __init__(
+        self,
+        store: Store,
+        bot: MessageSender,
+        clock: Clock,
+        *,
+        pacing: Pacing | None = None,
+        backoff: Backoff | None = None,
+        batch: int = 20,
+        part_gap: float = 1.0,
+        message_limit: int = TELEGRAM_LIMIT,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self.store = store
+        self.sender = Sender(bot, part_gap=part_gap, limit=message_limit)
+        self.clock = clock
+        self.pacer = Pacer(pacing or Pacing())
+        self.backoff = backoff or Backoff()
+        self.batch = batch
+        self.rand = rand
+        self.paused_until: datetime | None = None
+        self._stopping = False
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    # -- lifecycle --------------------------------------------------------
+
+    async def stop(self, timeout: float = 30.0) -> None:
+        """Take no new alerts; wait until the send in flight is recorded."""
+        self._stopping = True
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            log.warning("outbox: a send was still in flight after %.0fs", timeout)
+
+    @property
+    def stopping(self) -> bool:
+        """Whether stop() was called."""
+        return self._stopping
+
+    async def run_forever(self, interval: float = 1.0) -> None:
+        """Run until stop(); the app normally schedules run_once on its JobQueue instead."""
+        while not self._stopping:
+            try:
+                await self.run_once()
+            except DeliveryError as exc:
+                log.error("outbox: %s", exc)
+            await asyncio.sleep(interval)
+
+    # -- one pass ---------------------------------------------------------
+
+    async def run_once(self, limit: int | None = None) -> DeliveryReport:
+        """Send what is due now (at most `limit`, default the batch size)."""
+        report = DeliveryReport()
+        if self._stopping or not self._idle.is_set():
+            return report  # stopping, or a run is already going (overlapping job)
+        now = self.clock()
+        if self.paused_until is not None and now < self.paused_until:
+            report.paused = True
+            return report
+        self.paused_until = None
+        self._idle.clear()
+        try:
+            await self._run(now, limit or self.batch, report)
+        finally:
+            self._idle.set()
+        return report
+
+    async def _run(self, now: datetime, limit: int, report: DeliveryReport) -> None:
+        chats: dict[int, Chat] = {}
+        muted: dict[int, set[str]] = {}
+        for alert_id in self.store.due_alert_ids(now, limit):
+            if self._stopping or not self.pacer.global_ready(now):
+                break
+            view = self.store.alert_view(alert_id)
+            if view is None or view.state not in ("pending", "failed"):
+                continue  # handled meanwhile (chat killed, migrated, admin)
+            chat = chats.get(view.chat_id) or self._chat(view.chat_id)
+            chats[chat.id] = chat
+            if chat.id not in muted:
+                muted[chat.id] = self.store.muted_rules(chat.id, now)
+            if not self._admissible(view, chat, now, muted[chat.id], report):
+                continue
+            await self._deliver(view, chat, report)
+            if report.paused:
+                break
+            chats.pop(chat.id, None)  # reread: a delivery may have changed the chat
+            await asyncio.sleep(0)  # let command replies in between alerts
+
+    def _chat(self, chat_id: int) -> Chat:
+        return self.store.get_chat(chat_id) or Chat(id=chat_id)
+
+    def _admissible(
+        self, view: AlertView, chat: Chat, now: datetime, muted: set[str], report: DeliveryReport
+    ) -> bool:
+        """Decide holds and drops before sending; True when the alert may go now."""
+        if not chat.active:
+            report.dead += self.store.kill_chat_alerts(chat.id, "chat is inactive")
+            return False
+        if view.rule_key in muted:
+            self.store.mark_muted(view.id, "rule muted in this chat")
+            report.muted += 1
+            return False
+        until = quiet_until(chat, now) if view.priority != "urgent" else None
+        if until is not None:
+            self.store.hold_alert(view.id, until, "quiet hours")
+            report.held += 1
+            return False
+        if not self.pacer.chat_ready(chat.id, is_group(chat), now):
+            report.deferred += 1
+            return False
+        return True
+
+    async def _deliver(self, view: AlertView, chat: Chat, report: DeliveryReport) -> None:
+        """Send one alert and record the result; follows a migrated chat once."""
+        out = Outgoing(
+            chat_id=chat.id,
+            thread_id=view.thread_id,
+            html=format_alert(view),
+            keyboard=alert_keyboard(view.id),
+            silent=view.priority == "low",
+        )
+
+        async def part_done(part: int, total: int, message_id: int, resumable: bool) -> None:
+            self.pacer.record(out.chat_id, is_group(chat), self.clock())
+            if part < total and resumable:
+                self.store.mark_part_sent(view.id, part, message_id)
+
+        for _ in range(3):  # a migrated chat is retried at its new id
+            try:
+                message_id = await self.sender.send(
+                    out, skip=self.store.parts_sent(view.id), on_part=part_done
+                )
+            except Exception as exc:  # every failure is classified and recorded
+                failure = classify(exc)
+                if failure.kind == "migrated" and failure.new_chat_id:
+                    self._migrate(out.chat_id, failure.new_chat_id)
+                    out = replace(out, chat_id=failure.new_chat_id)
+                    continue
+                self._record_failure(view, out.chat_id, failure, report)
+                return
+            self.store.mark_sent(view.id, message_id)
+            for note in self.sender.notes:
+                self.store.log_delivery(view.id, "fallback", note)
+            report.sent += 1
+            return
+        self._record_failure(
+            view, out.chat_id, Failure("permanent", "chat keeps migrating"), report
+        )
+
+    def _migrate(self, old_id: int, new_id: int) -> None:
+        log.info("outbox: chat %s migrated to %s", old_id, new_id)
+        self.store.migrate_chat(old_id, new_id)
+        self.store.move_chat_alerts(old_id, new_id)
+
+    def _record_failure(
+        self, view: AlertView, chat_id: int, failure: Failure, report: DeliveryReport
+    ) -> None:
+        pause = record_failure(
+            self.store, [view], chat_id, failure, self.backoff, self.clock(), report, self.rand
+        )
+        if pause is not None:
+            self.paused_until = pause
+
+
+def record_failure(
+    store: Store,
+    views: list[AlertView],
+    chat_id: int,
+    failure: Failure,
+    backoff: Backoff,
+    now: datetime,
+    report: DeliveryReport,
+    rand: Callable[[], float] = random.random,
+) -> datetime | None:
+    """Record a failed send of these alerts; returns until when to pause after a RetryAfter."""
+    report.errors.append(failure.reason)
+    if failure.kind == "fatal":
+        raise DeliveryError(f"cannot deliver at all: {failure.reason}")
+    if failure.kind == "flood":
+        until = now + timedelta(seconds=failure.retry_after)
+        for view in views:
+            store.mark_retry(view.id, failure.reason, until, count=False)
+        report.paused = True
+        report.retried += len(views)
+        return until
+    if failure.kind == "gone":
+        log.info("delivery: chat %s unreachable (%s); deactivated", chat_id, failure.reason)
+        store.set_chat_active(chat_id, False)
+        report.dead += store.kill_chat_alerts(chat_id, failure.reason)
+        return None
+    for view in views:
+        if failure.kind == "transient" and view.attempts + 1 < backoff.max_attempts:
+            delay = backoff.delay(view.attempts + 1, rand)
+            store.mark_retry(view.id, failure.reason, now + delay)
+            report.retried += 1
+        else:  # permanent, unsplittable, migrating in circles, or out of attempts
+            store.mark_dead(view.id, failure.reason)
+            report.dead += 1
+            log.warning("delivery: alert %s is dead: %s", view.id, failure.reason)
+    return None
