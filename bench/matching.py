@@ -1,0 +1,308 @@
+"""Matching: the engine against rules evaluated one by one with `re`, at 100 to 10,000 rules.
+
+    python -m bench.matching [--quick]
+
+Figures: compile time, articles/s, per-article time as the rule count grows, peak
+memory, and the speed-up over the regex baseline measured in the same run. The
+match sets (article id, rule key) of engine and baseline must be identical.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import tracemalloc
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.baseline import Baseline
+from bench.common import REPO_ROOT, Timer, fmt, print_table, rss_mb, target, write_result
+from bench.corpus import make_articles, make_rules, make_world
+from bot.matching.engine import Engine
+from bot.matching.gazetteer import load_gazetteer
+from bot.models import Document, EntityResolver, Rule
+
+PLOT_PATH = REPO_ROOT / "docs" / "bench-matching.png"
+SIZES = (100, 1_000, 10_000)
+ARTICLES = 2_000
+# The baseline is slow at many rules: it runs on the first N articles and is extrapolated per article.
+BASELINE_ARTICLES = {100: 2_000, 1_000: 300, 10_000: 60}
+MEMORY_ARTICLES = 200
+
+Pairs = set[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Engine and baseline match sets over the same articles."""
+
+    engine: Pairs
+    baseline: Pairs
+
+    @property
+    def identical(self) -> bool:
+        return self.engine == self.baseline
+
+    def differences(self, limit: int = 10) -> list[tuple[str, str, str]]:
+        """(which side only, article id, rule key) for the first few differences."""
+        only_engine = sorted(self.engine - self.baseline, key=_order)[:limit]
+        only_base = sorted(self.baseline - self.engine, key=_order)[:limit]
+        return [("engine only", *p) for p in only_engine] + [
+            ("baseline only", *p) for p in only_base
+        ]
+
+
+def _order(pair: tuple[str, str]) -> tuple[int, int]:
+    return int(pair[0]), int(pair[1].split(":")[1])
+
+
+def engine_pairs(engine: Engine, docs: Sequence[Document]) -> Pairs:
+    """(article id, rule key) of every engine match."""
+    return {(d.id, m.rule_key) for d in docs for m in engine.match(d)}
+
+
+def baseline_pairs(baseline: Baseline, docs: Sequence[Document]) -> Pairs:
+    """(article id, rule key) of every baseline match."""
+    return {(d.id, key) for d in docs for key in baseline.match(d)}
+
+
+def compare(
+    rules: Sequence[Rule], docs: Sequence[Document], resolver: EntityResolver
+) -> Comparison:
+    """Run both matchers over `docs` (the smoke test's core check)."""
+    engine = Engine.compile(rules, resolver)
+    baseline = Baseline.compile(rules, resolver)
+    return Comparison(engine_pairs(engine, docs), baseline_pairs(baseline, docs))
+
+
+def measure_size(
+    rules: Sequence[Rule], docs: Sequence[Document], resolver: EntityResolver, base_n: int
+) -> dict[str, Any]:
+    """Time compile and matching for engine and baseline at one rule count."""
+    gc.collect()
+    with Timer() as t_compile:
+        engine = Engine.compile(rules, resolver)
+    found: Pairs = set()
+    with Timer() as t_match:
+        for d in docs:
+            for m in engine.match(d):
+                found.add((d.id, m.rule_key))
+    with Timer() as t_bcompile:
+        baseline = Baseline.compile(rules, resolver)
+    subset = docs[:base_n]
+    with Timer() as t_base:
+        base = baseline_pairs(baseline, subset)
+    ids = {d.id for d in subset}
+    cmp = Comparison({p for p in found if p[0] in ids}, base)
+    engine_ms = t_match.seconds / len(docs) * 1000
+    base_ms = t_base.seconds / len(subset) * 1000
+    return {
+        "rules": len(rules),
+        "articles": len(docs),
+        "engine_compile_s": t_compile.seconds,
+        "engine_s": t_match.seconds,
+        "engine_articles_per_s": len(docs) / t_match.seconds,
+        "engine_ms_per_article": engine_ms,
+        "matches": len(found),
+        "matches_per_article": len(found) / len(docs),
+        "baseline_compile_s": t_bcompile.seconds,
+        "baseline_articles": len(subset),
+        "baseline_extrapolated": len(subset) < len(docs),
+        "baseline_ms_per_article": base_ms,
+        "baseline_articles_per_s": 1000 / base_ms,
+        "speedup": base_ms / engine_ms,
+        "compared_pairs": len(cmp.baseline),
+        "identical": cmp.identical,
+        "differences": cmp.differences(),
+    }
+
+
+def measure_memory(
+    rules: Sequence[Rule], docs: Sequence[Document], resolver: EntityResolver
+) -> dict[str, Any]:
+    """Peak Python allocations (tracemalloc) and RSS growth for compile + matching; untimed."""
+    gc.collect()
+    rss_before = rss_mb()
+    tracemalloc.start()
+    engine = Engine.compile(rules, resolver)
+    _, compile_peak = tracemalloc.get_traced_memory()
+    for d in docs:
+        engine.match(d)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    rss_after = rss_mb()
+    del engine
+    return {
+        "rules": len(rules),
+        "articles": len(docs),
+        "tracemalloc_compile_peak_mb": compile_peak / 2**20,
+        "tracemalloc_peak_mb": peak / 2**20,
+        "rss_growth_mb": rss_after - rss_before,
+    }
+
+
+def explain(
+    diffs: list[tuple[str, str, str]], rules: Sequence[Rule], docs: Sequence[Document]
+) -> None:
+    """Print the first differences with the rule's query and the article's title."""
+    by_key = {r.key: r for r in rules}
+    by_id = {d.id: d for d in docs}
+    for side, doc_id, key in diffs:
+        print(
+            f"  {side}: article {doc_id} ({by_id[doc_id].title!r}) rule {key}: {by_key[key].query}"
+        )
+
+
+def plot(results: Sequence[dict[str, Any]], path: Path = PLOT_PATH) -> Path:
+    """Per-article time against rule count, log-log, engine and baseline."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    xs = [r["rules"] for r in results]
+    fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=110)
+    ax.loglog(
+        xs,
+        [r["engine_ms_per_article"] for r in results],
+        "o-",
+        label="engine (Aho-Corasick + candidates)",
+    )
+    ax.loglog(
+        xs,
+        [r["baseline_ms_per_article"] for r in results],
+        "s--",
+        label="baseline (re, rule by rule)",
+    )
+    for r in results:
+        ax.annotate(
+            f"{r['speedup']:.0f}x",
+            (r["rules"], r["engine_ms_per_article"]),
+            textcoords="offset points",
+            xytext=(4, -12),
+            fontsize=8,
+        )
+    ax.set_xlabel("rules")
+    ax.set_ylabel("ms per article (~3 KB)")
+    ax.set_title("Matching time per article as rules grow")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def run(
+    sizes: Sequence[int] = SIZES,
+    articles: int = ARTICLES,
+    baseline_articles: dict[int, int] | None = None,
+    make_plot: bool = True,
+) -> dict[str, Any]:
+    """The whole matching benchmark; prints and writes bench/results/matching.json."""
+    baseline_articles = baseline_articles or BASELINE_ARTICLES
+    resolver = load_gazetteer()
+    world = make_world()
+    docs = make_articles(articles, world=world)
+    all_rules = make_rules(max(sizes), world=world)
+    results = []
+    for size in sizes:
+        rules = all_rules[:size]
+        res = measure_size(rules, docs, resolver, min(baseline_articles.get(size, 100), len(docs)))
+        results.append(res)
+        status = "identical" if res["identical"] else "DIFFERENT"
+        print(
+            f"  {size} rules: {res['compared_pairs']} (article, rule) pairs compared: {status}",
+            flush=True,
+        )
+        if not res["identical"]:
+            explain(res["differences"], rules, docs)
+    memory = measure_memory(all_rules[: max(sizes)], docs[:MEMORY_ARTICLES], resolver)
+    summary = _summary(results, memory)
+    _print(results, memory, summary)
+    data = {"sizes": results, "memory": memory, "summary": summary}
+    if make_plot:
+        data["plot"] = str(plot(results).relative_to(REPO_ROOT))
+    write_result("matching", data)
+    return data
+
+
+def _summary(results: list[dict[str, Any]], memory: dict[str, Any]) -> dict[str, Any]:
+    small, big = results[0], results[-1]
+    growth = big["engine_ms_per_article"] / small["engine_ms_per_article"]
+    return {
+        "articles_per_s_at_max": big["engine_articles_per_s"],
+        "speedup_at_max": big["speedup"],
+        "per_article_growth": growth,
+        "compile_s_at_max": big["engine_compile_s"],
+        "peak_mb": memory["tracemalloc_peak_mb"],
+        "all_identical": all(r["identical"] for r in results),
+        "targets": {
+            "articles_per_s>=1000": big["engine_articles_per_s"] >= 1000,
+            "speedup>=30": big["speedup"] >= 30,
+            "growth<=3": growth <= 3,
+            "compile<=3s": big["engine_compile_s"] <= 3,
+            "peak<=300MB": max(memory["tracemalloc_peak_mb"], memory["rss_growth_mb"]) <= 300,
+        },
+    }
+
+
+def _print(results: list[dict[str, Any]], memory: dict[str, Any], summary: dict[str, Any]) -> None:
+    rows = [
+        [
+            r["rules"],
+            fmt(r["engine_compile_s"], 2),
+            fmt(r["engine_articles_per_s"]),
+            fmt(r["engine_ms_per_article"], 2),
+            fmt(r["matches_per_article"], 2),
+            f"{fmt(r['baseline_ms_per_article'], 2)} ({r['baseline_articles']} art.)",
+            fmt(r["speedup"]) + "x",
+            "yes" if r["identical"] else "NO",
+        ]
+        for r in results
+    ]
+    print_table(
+        "matching (engine vs re baseline, same run)",
+        [
+            "rules",
+            "compile s",
+            "articles/s",
+            "ms/article",
+            "matches/art",
+            "baseline ms/art",
+            "speed-up",
+            "same matches",
+        ],
+        rows,
+    )
+    print(
+        f"  memory at {memory['rules']} rules, compile + {memory['articles']} articles: "
+        f"tracemalloc peak {memory['tracemalloc_peak_mb']:.1f} MB "
+        f"(compile {memory['tracemalloc_compile_peak_mb']:.1f} MB), RSS growth {memory['rss_growth_mb']:.1f} MB"
+    )
+    print(
+        f"  per-article time {results[-1]['rules']} vs {results[0]['rules']} rules: {summary['per_article_growth']:.2f}x"
+    )
+    for name, ok in summary["targets"].items():
+        print(f"  target {name}: {target(ok)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: --quick runs a small version (seconds)."""
+    parser = argparse.ArgumentParser(description="matching benchmark")
+    parser.add_argument("--quick", action="store_true", help="100/1000 rules over 200 articles")
+    args = parser.parse_args(argv)
+    if args.quick:
+        data = run(
+            sizes=(100, 1000), articles=200, baseline_articles={100: 200, 1000: 50}, make_plot=False
+        )
+    else:
+        data = run()
+    return 0 if data["summary"]["all_identical"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
