@@ -214,6 +214,23 @@ def test_kinds_and_display_names(gaz: Gazetteer) -> None:
         gaz.codes("planet")
 
 
+def test_no_alias_of_one_country_sits_inside_the_name_of_a_sanctioned_one(gaz: Gazetteer) -> None:
+    """Aliases match inside longer names: DPRK must not also tag South Korea, DRC not CG."""
+    assert "republic of korea" not in folded(gaz.names("country", "KR"))
+    assert "congo" not in folded(gaz.names("country", "CG"))
+    assert "brazzaville" in folded(gaz.names("country", "CG"))
+
+
+def test_removal_lines(tmp_path: Path) -> None:
+    (tmp_path / "countries.txt").write_text(
+        "-BY: Republic of Belarus\nBY: Minsk\n", encoding="utf-8"
+    )
+    (tmp_path / "bodies.txt").write_text("XY: A | B\n-XY: a\n", encoding="utf-8")
+    gaz = load_gazetteer(tmp_path)
+    assert gaz.names("country", "BY") == ("Belarus", "Minsk")
+    assert gaz.names("body", "XY") == ("B",)
+
+
 def test_custom_data_dir_and_bad_lines(tmp_path: Path) -> None:
     (tmp_path / "countries.txt").write_text("BY: Belarus | Бела Русь\n", encoding="utf-8")
     (tmp_path / "bodies.txt").write_text("# only a comment\nXY: Some Body\n", encoding="utf-8")

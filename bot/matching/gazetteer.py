@@ -81,6 +81,11 @@ class _Aliases:
     def __contains__(self, code: str) -> bool:
         return code in self._names
 
+    def remove(self, code: str, names: Iterable[str]) -> None:
+        unwanted = {_fold(name) for name in names}
+        self._names[code] = [n for n in self._names.get(code, []) if _fold(n) not in unwanted]
+        self._seen[code] = self._seen.get(code, set()) - unwanted
+
     def add(self, code: str, names: Iterable[str]) -> None:
         bucket = self._names.setdefault(code, [])
         seen = self._seen.setdefault(code, set())
@@ -116,12 +121,13 @@ def _strip_parenthetical(name: str) -> str:
 
 
 def _read_into(table: _Aliases, text: str, label: str, *, known: bool) -> None:
-    """Parse 'CODE: name | name' lines; `known` requires the code to exist already."""
+    """Parse 'CODE: name | name' lines ('-CODE: ...' removes names); `known`: code must exist."""
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        code, sep, rest = line.partition(":")
+        removing = line.startswith("-")
+        code, sep, rest = line.removeprefix("-").partition(":")
         code = code.strip()
         names = [name.strip() for name in rest.split("|")]
         if not sep or not code.replace("_", "").isalnum() or code != code.upper():
@@ -130,7 +136,10 @@ def _read_into(table: _Aliases, text: str, label: str, *, known: bool) -> None:
             raise ConfigError(f"{label}:{number}: unknown country code {code!r}")
         if not all(names):
             raise ConfigError(f"{label}:{number}: empty name for {code}")
-        table.add(code, names)
+        if removing:
+            table.remove(code, names)
+        else:
+            table.add(code, names)
 
 
 def _data_text(name: str, data_dir: Path | None) -> str:

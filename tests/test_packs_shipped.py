@@ -1,0 +1,91 @@
+"""The packs we ship in rules/: they load, carry enough examples, and pass them for real."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.matching.engine import Engine
+from bot.matching.gazetteer import Gazetteer, load_gazetteer
+from bot.matching.packs import Pack, check_packs, load_packs
+from bot.models import Document
+
+RULES = Path(__file__).resolve().parent.parent / "rules"
+EXPECTED = {
+    "ep-resolutions",
+    "eu-sanctions",
+    "un-sanctions",
+    "us-sanctions",
+    "uk-sanctions",
+    "other-sanctions",
+    "sanction-calls",
+}
+SEED = Path("/work/shared/seed-article.txt")
+
+
+@pytest.fixture(scope="module")
+def gaz() -> Gazetteer:
+    return load_gazetteer()
+
+
+@pytest.fixture(scope="module")
+def packs() -> list[Pack]:
+    return load_packs(RULES)
+
+
+def test_every_expected_pack_ships_once(packs: list[Pack]) -> None:
+    ids = [p.id for p in packs]
+    assert len(ids) == len(set(ids))
+    assert set(ids) == EXPECTED
+
+
+def test_one_pack_per_file_named_after_its_id(packs: list[Pack]) -> None:
+    for pack in packs:
+        assert pack.path is not None
+        assert pack.path.name == f"{pack.id}.yaml"
+
+
+@pytest.mark.parametrize("pack_id", sorted(EXPECTED))
+def test_pack_has_metadata_and_examples(packs: list[Pack], pack_id: str) -> None:
+    pack = next(p for p in packs if p.id == pack_id)
+    assert pack.name and pack.description and pack.tags
+    assert pack.terms, "packs name their term lists"
+    assert len(pack.match_examples) >= 5
+    assert len(pack.no_match_examples) >= 5
+
+
+def test_embedded_examples_pass_with_the_real_gazetteer(packs: list[Pack], gaz: Gazetteer) -> None:
+    assert check_packs(packs, gaz) == []
+
+
+def test_check_packs_would_notice_a_wrong_example(packs: list[Pack], gaz: Gazetteer) -> None:
+    """Guard against a checker that cannot fail: swap one pack's examples."""
+    pack = next(p for p in packs if p.id == "eu-sanctions")
+    swapped = Pack(
+        id=pack.id,
+        name=pack.name,
+        query=pack.query,
+        terms=pack.terms,
+        match_examples=pack.no_match_examples,
+        no_match_examples=pack.match_examples,
+    )
+    failures = check_packs([swapped], gaz)
+    assert len(failures) == len(pack.match_examples) + len(pack.no_match_examples)
+
+
+def _seed_document(keep_last: bool) -> Document:
+    paragraphs = SEED.read_text(encoding="utf-8").splitlines()
+    if not keep_last:
+        paragraphs = paragraphs[:-2]
+    return Document(id="seed", title="Lukashenko in Sochi", text="\n\n".join(paragraphs))
+
+
+@pytest.mark.skipif(not SEED.is_file(), reason="the seed article lives outside the repo")
+def test_seed_article_flags_only_with_its_last_paragraphs(
+    packs: list[Pack], gaz: Gazetteer
+) -> None:
+    engine = Engine.compile([p.rule() for p in packs], gaz)
+    full = {m.rule_key for m in engine.match(_seed_document(keep_last=True))}
+    assert "pack:ep-resolutions" in full
+    assert engine.match(_seed_document(keep_last=False)) == []
