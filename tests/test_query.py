@@ -63,6 +63,8 @@ def p(text: str) -> Term:
         ("a near/5 b", Near(w("a"), w("b"), 5)),
         ("a /s b", Within(w("a"), w("b"), "s")),
         ("a /p b", Within(w("a"), w("b"), "p")),
+        ("a /s -b", Within(w("a"), Not(w("b")), "s")),  # NOT right after /s negates the operand
+        ("a /p NOT b", Within(w("a"), Not(w("b")), "p")),
         ("title:a", Scope("title", w("a"))),
         ("text:(a OR b)", Scope("text", Or((w("a"), w("b"))))),
         ("U.S.", Term("U.S.", ("u", "s"))),  # punctuation inside a bare word: a phrase
@@ -105,6 +107,7 @@ def test_precedence_and_echo(query: str, echo: str) -> None:
         '("European Parliament" OR MEPs) /s resolution* -"screen resolution"',
         "title:(a OR b) NEAR/7 @country:BY",
         "text:a /p (b -c)",
+        "a /s -b /p c",
         "U.S. Treasury sanction*",
         "Лукашенко /s санкци*",
         "(a)",

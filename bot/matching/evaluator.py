@@ -9,9 +9,10 @@ Semantics (documented in docs/ARCHITECTURE.md terms):
   and paragraph; units never span fields.
 * `A NEAR/n B` holds when a span of A and a span of B in the same field are at most n
   word positions apart (adjacent words are 1 apart). An operand's spans: a term's
-  occurrences; OR, the union; AND, one span covering a span of every side; a proximity
-  operator, the span covering what satisfied it. NOT inside a NEAR operand is judged in
-  the enclosing scope.
+  occurrences; OR, the union; AND, one span covering a span of every side where those
+  are themselves at most n apart (`(a b) NEAR/3 c`: a, b and c close together); a
+  proximity operator, the span covering what satisfied it. NOT inside a NEAR operand is
+  judged in the enclosing scope.
 * `title:X` / `text:X` evaluate X within one field.
 """
 
@@ -59,10 +60,10 @@ class Evaluator:
 
     def holds(self, node: Node) -> Result:
         """The evidence that `node` holds over the whole document, or None."""
-        return self.eval(node, None, False)
+        return self.eval(node, None, None)
 
-    def eval(self, node: Node, region: Region, joined: bool) -> Result:
-        """Evaluate `node` within `region`; `joined` asks AND for covering spans (NEAR)."""
+    def eval(self, node: Node, region: Region, joined: int | None) -> Result:
+        """Evaluate `node` within `region`; inside NEAR/n, `joined` = n asks for covering spans."""
         if isinstance(node, Term | Prefix | Entity):
             found = [s for s in self.occurrences(node) if _inside(s, region)]
             return found or None
@@ -71,14 +72,14 @@ class Evaluator:
         if isinstance(node, And):
             return self.eval_and(node, region, joined)
         if isinstance(node, Not):
-            return [] if self.eval(node.child, region, False) is None else None
+            return [] if self.eval(node.child, region, None) is None else None
         if isinstance(node, Scope):
             return self.eval_scope(node, region, joined)
         if isinstance(node, Within):
             return self.eval_within(node, region, joined)
         return self.eval_near(node, region)
 
-    def eval_or(self, node: Or, region: Region, joined: bool) -> Result:
+    def eval_or(self, node: Or, region: Region, joined: int | None) -> Result:
         out: Result = None
         for child in node.children:
             got = self.eval(child, region, joined)
@@ -86,7 +87,7 @@ class Evaluator:
                 out = (out or []) + got
         return out
 
-    def eval_and(self, node: And, region: Region, joined: bool) -> Result:
+    def eval_and(self, node: And, region: Region, joined: int | None) -> Result:
         results: list[list[Span]] = []
         for child in node.children:
             got = self.eval(child, region, joined)
@@ -94,37 +95,37 @@ class Evaluator:
                 return None
             results.append(got)
         positive = [r for r in results if r]
-        if not joined:
+        if joined is None:
             return [s for r in positive for s in r]
         if not positive:
             return []
         acc = positive[0]
         for spans in positive[1:]:
-            acc = _best([_merge(a, b) for a in acc for b in spans if a[0] == b[0]])
+            acc = _best([_merge(a, b) for a in acc for b in spans if _near(a, b, joined)])
             if not acc:
                 return None  # the sides are in different fields: no covering span
         return acc
 
-    def eval_scope(self, node: Scope, region: Region, joined: bool) -> Result:
+    def eval_scope(self, node: Scope, region: Region, joined: int | None) -> Result:
         if region is None:
             region = (node.field, 0, len(self.doc.fields[node.field].tokens))
         elif region[0] != node.field:
             return None
         return self.eval(node.child, region, joined)
 
-    def eval_within(self, node: Within, region: Region, joined: bool) -> Result:
+    def eval_within(self, node: Within, region: Region, joined: int | None) -> Result:
         out: list[Span] = []
         found = False
         for unit in self.units(node, region):
-            left = self.eval(node.left, unit, False)
+            left = self.eval(node.left, unit, None)
             if left is None:
                 continue
-            right = self.eval(node.right, unit, False)
+            right = self.eval(node.right, unit, None)
             if right is None:
                 continue
             found = True
             spans = left + right
-            if joined and spans:
+            if joined is not None and spans:
                 lo = min(s[1] for s in spans)
                 hi = max(s[2] for s in spans)
                 out.append((unit[0], lo, hi, tuple(w for s in spans for w in s[3])))
@@ -168,18 +169,13 @@ class Evaluator:
         return best
 
     def eval_near(self, node: Near, region: Region) -> Result:
-        left = self.eval(node.left, region, True)
+        left = self.eval(node.left, region, node.distance)
         if not left:
             return None
-        right = self.eval(node.right, region, True)
+        right = self.eval(node.right, region, node.distance)
         if not right:
             return None
-        out = [
-            _merge(a, b)
-            for a in left
-            for b in right
-            if a[0] == b[0] and max(b[1] - a[2] + 1, a[1] - b[2] + 1, 0) <= node.distance
-        ]
+        out = [_merge(a, b) for a in left for b in right if _near(a, b, node.distance)]
         return _best(out) or None
 
 
@@ -187,6 +183,11 @@ def _inside(span: Span, region: Region) -> bool:
     return region is None or (
         span[0] == region[0] and region[1] <= span[1] and span[2] <= region[2]
     )
+
+
+def _near(a: Span, b: Span, distance: int) -> bool:
+    """Same field and at most `distance` word positions apart (adjacent words: 1)."""
+    return a[0] == b[0] and max(b[1] - a[2] + 1, a[1] - b[2] + 1, 0) <= distance
 
 
 def _merge(a: Span, b: Span) -> Span:

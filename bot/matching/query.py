@@ -6,7 +6,7 @@ Grammar (loosest first)::
     or     := and (("OR" | "|") and)*
     and    := not (["AND"] not)*              juxtaposition is AND
     not    := ("NOT" | "-") not | prox
-    prox   := scoped (("NEAR/n" | "/s" | "/p") scoped)*      left-associative
+    prox   := scoped (("NEAR/n" | "/s" | "/p") ["NOT" | "-"] scoped)*   left-assoc.
     scoped := ("title:" | "text:") scoped | primary
     primary:= "(" or ")" | word | "phrase" | prefix* | @kind:CODE | $name
 
@@ -319,7 +319,14 @@ class _Parser:
         node = self.parse_scoped()
         while self.peek.kind == "prox":
             op = self.take()
-            right = self.parse_scoped()
+            # `a /s -b`: a NOT right after a proximity operator negates just that operand.
+            if self.peek.kind == "NOT":
+                neg = self.take()
+                self.enter(neg.pos)
+                right: Node = Not(self.parse_scoped())
+                self.depth -= 1
+            else:
+                right = self.parse_scoped()
             mode, arg = op.value
             if mode == "near":
                 if not (anchored(node) and anchored(right)):

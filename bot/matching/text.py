@@ -160,11 +160,12 @@ def _is_abbreviation(text: str, period: int) -> bool:
     begin = period
     while begin > 0 and not text[begin - 1].isspace():
         begin -= 1
-    word = text[begin:period].lstrip(_OPENERS).casefold()
+    written = text[begin:period].lstrip(_OPENERS)
+    if len(written) == 1 and written.isupper():
+        return True  # an initial: "J. Smith"
+    word = written.casefold()
     if not word:
         return False
-    if len(word) == 1 and word.isalpha():
-        return True  # an initial: "J. Smith"
     if "." in word and all(len(part) <= 2 for part in word.split(".")):
         return True  # dotted abbreviation: "U.S.", "e.g."
     return word in ABBREVIATIONS
