@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
@@ -53,7 +54,10 @@ def classify(exc: BaseException) -> Failure:
     reason = f"{type(exc).__name__}: {exc}"
     text = str(exc).lower()
     if isinstance(exc, RetryAfter):
-        return Failure("flood", reason, retry_after=max(0.0, seconds(exc.retry_after)))
+        with warnings.catch_warnings():  # PTB 22 warns that the int form will become timedelta
+            warnings.simplefilter("ignore")
+            wait = seconds(exc.retry_after)
+        return Failure("flood", reason, retry_after=max(0.0, wait))
     if isinstance(exc, ChatMigrated):
         return Failure("migrated", reason, new_chat_id=exc.new_chat_id)
     if isinstance(exc, Forbidden):
