@@ -68,8 +68,8 @@ def blocked_reason(address: str) -> str | None:
         ("is_loopback", "a loopback"),
         ("is_link_local", "a link-local"),
         ("is_multicast", "a multicast"),
-        ("is_private", "a private"),
         ("is_reserved", "a reserved"),
+        ("is_private", "a private"),
     ):
         if getattr(ip, attribute):
             return f"refused: {address} is {label} address"

@@ -93,6 +93,19 @@ class ArticlesMixin(StoreBase):
         )
         return int(cur.lastrowid or 0)
 
+    def known_guids(self, source_id: str, guids: list[str]) -> set[str]:
+        """Which of these guids the source already has stored (to skip full-text fetches)."""
+        known: set[str] = set()
+        for start in range(0, len(guids), 500):
+            chunk = guids[start : start + 500]
+            marks = ",".join("?" for _ in chunk)
+            rows = self.db.execute(
+                f"SELECT guid FROM articles WHERE source_id = ? AND guid IN ({marks})",
+                [source_id, *chunk],
+            )
+            known.update(row[0] for row in rows)
+        return known
+
     def get_article(self, article_id: int) -> Article | None:
         """One article by id."""
         rows = list(self.db.query("SELECT * FROM articles WHERE id = ?", [article_id]))

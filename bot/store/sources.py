@@ -68,6 +68,15 @@ class SourcesMixin(StoreBase):
         sql = "SELECT * FROM sources" + (" WHERE enabled = 1" if enabled_only else "")
         return [self._source(row) for row in self.db.query(sql + " ORDER BY id")]
 
+    def ensure_source(self, source: Source) -> None:
+        """Insert a catalog row for a source the store has not seen (others untouched)."""
+        with self.transaction():
+            self.db.execute(
+                "INSERT OR IGNORE INTO sources (id, name, url, kind, tier, interval, config, "
+                "enabled, added_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                _row_params(source, None),
+            )
+
     def get_source(self, source_id: str) -> Source | None:
         """One source by id."""
         rows = list(self.db.query("SELECT * FROM sources WHERE id = ?", [source_id]))
