@@ -1,0 +1,197 @@
+"""The python-telegram-bot Application: handlers, the command menu, and the background jobs."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from html import escape
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import httpx
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, ContextTypes
+
+from bot.delivery.digest import DigestWorker
+from bot.delivery.outbox import OutboxWorker
+from bot.delivery.ratelimit import make_rate_limiter
+from bot.errors import BotError
+from bot.telegram.commands import bot_commands
+from bot.telegram.handlers import Handlers
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+    from bot.sources.poller import Poller
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Intervals:
+    """Seconds between runs of each background job."""
+
+    delivery: float = 1.0
+    digest: float = 30.0
+    poll: float = 30.0  # how often due sources are looked for (each source has its own interval)
+
+
+def file_url_for(api_url: str) -> str:
+    """The Bot API file URL that goes with a base URL such as http://host/bot."""
+    if api_url.endswith("/bot"):
+        return api_url[: -len("/bot")] + "/file/bot"
+    return api_url.rstrip("/") + "/file/bot"
+
+
+class BackgroundJobs:
+    """Polling, delivery and digests on the application's JobQueue, started in post_init."""
+
+    def __init__(self, runtime: Runtime, intervals: Intervals, *, poll: bool = True) -> None:
+        self.rt = runtime
+        self.intervals = intervals
+        self.poll_enabled = poll
+        self.http: httpx.AsyncClient | None = None
+        self.poller: Poller | None = None
+        self.outbox: OutboxWorker | None = None
+        self.digests: DigestWorker | None = None
+
+    async def start(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        """Create the workers over the app's bot and schedule them."""
+        queue = app.job_queue
+        assert queue is not None, "python-telegram-bot[job-queue] is required"
+        self.outbox = OutboxWorker(self.rt.store, app.bot, self.rt.clock)
+        self.digests = DigestWorker(self.rt.store, app.bot, self.rt.clock)
+        queue.run_repeating(self._deliver, self.intervals.delivery, first=0.5, name="delivery")
+        queue.run_repeating(self._digest, self.intervals.digest, first=1.0, name="digest")
+        if self.poll_enabled:
+            self.http = httpx.AsyncClient(timeout=httpx.Timeout(30.0), follow_redirects=False)
+
+            async def notify(text: str) -> None:
+                await self.notify_admins(app, text)
+
+            self.poller = self.rt.make_poller(self.http, notify=notify)
+            queue.run_repeating(self._poll, self.intervals.poll, first=0.1, name="poll")
+
+    async def stop(self) -> None:
+        """Let the send in flight be recorded, then release the HTTP client."""
+        if self.outbox is not None:
+            await self.outbox.stop()
+        if self.http is not None:
+            await self.http.aclose()
+
+    async def poll_now(self, *, due_only: bool = True) -> list[str]:
+        """One polling pass (only sources that are due, unless told otherwise); status lines."""
+        if self.poller is None:
+            return []
+        sources = self.rt.active_sources()
+        if due_only:
+            statuses = await self.poller.poll_due(sources)
+        else:
+            statuses = await self.poller.poll_once(sources)
+        return [s.line() for s in statuses]
+
+    async def notify_admins(
+        self, app: Application[Any, Any, Any, Any, Any, Any], text: str
+    ) -> None:
+        """Tell the bot's admins (source failures and recoveries), never the subscribers."""
+        for admin in sorted(self.rt.settings.admin_ids):
+            try:
+                await app.bot.send_message(admin, f"🛠 {escape(text)}", parse_mode=ParseMode.HTML)
+            except TelegramError as exc:
+                log.warning("could not notify admin %s: %s", admin, exc)
+
+    async def _deliver(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert self.outbox is not None
+        if self.outbox.stopping:
+            return
+        try:
+            await self.outbox.run_once()
+        except BotError as exc:
+            log.error("delivery: %s", exc)
+
+    async def _digest(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert self.digests is not None
+        try:
+            await self.digests.run_once()
+        except BotError as exc:
+            log.error("digest: %s", exc)
+
+    async def _poll(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        try:
+            await self.poll_now()
+        except BotError as exc:
+            log.error("poll: %s", exc)
+
+
+def build_application(
+    runtime: Runtime,
+    *,
+    token: str | None = None,
+    api_url: str | None = None,
+    rate_limiter: BaseRateLimiter[Any] | None = None,
+    intervals: Intervals | None = None,
+    jobs: bool = True,
+    poll: bool = True,
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The bot's Application: handlers, command menu on start-up, and (optionally) the jobs.
+
+    `rate_limiter` is the hook for the delivery policy; by default it is the delivery
+    module's AIORateLimiter. `jobs=False` leaves out polling and delivery (handler tests);
+    `poll=False` keeps delivery but leaves out polling.
+    """
+    settings = runtime.settings
+    base = api_url or settings.api_url
+    background = BackgroundJobs(runtime, intervals or Intervals(), poll=poll) if jobs else None
+
+    async def post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        await app.bot.set_my_commands(bot_commands())
+        if background is not None:
+            await background.start(app)
+
+    async def post_stop(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        if background is not None:
+            await background.stop()
+
+    app = (
+        ApplicationBuilder()
+        .token(token or settings.require_token())
+        .base_url(base)
+        .base_file_url(file_url_for(base))
+        .rate_limiter(rate_limiter or make_rate_limiter())
+        .post_init(post_init)
+        .post_stop(post_stop)
+        .build()
+    )
+    Handlers(runtime).register(app)
+    app.bot_data["jobs"] = background  # for /sources and tests: the running workers
+    return app
+
+
+def run_bot(
+    runtime: Runtime,
+    *,
+    webhook_url: str | None = None,
+    listen: str = "127.0.0.1",
+    port: int = 8443,
+    intervals: Intervals | None = None,
+) -> None:
+    """Run until SIGINT/SIGTERM: long polling, or a webhook with a secret token when a URL is given."""
+    app = build_application(runtime, intervals=intervals)
+    if webhook_url is None:
+        app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+        return
+    path = urlsplit(webhook_url).path.lstrip("/")
+    # Telegram echoes this secret in a header on every call; PTB rejects requests without it.
+    secret = secrets.token_urlsafe(32)
+    app.run_webhook(
+        listen=listen,
+        port=port,
+        url_path=path,
+        webhook_url=webhook_url,
+        secret_token=secret,
+        allowed_updates=ALLOWED_UPDATES,
+    )
+
+
+ALLOWED_UPDATES = ["message", "channel_post", "callback_query", "my_chat_member"]

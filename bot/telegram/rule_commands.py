@@ -1,0 +1,119 @@
+"""Subscriptions and rules: /subscribe /unsubscribe /packs /watch /unwatch /rules /test."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from bot.errors import QuerySyntaxError
+from bot.models import Article, Rule
+from bot.telegram import views
+from bot.telegram.context import BadArgs, Reply, Where
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+MAX_WATCHES_PER_CHAT = 50
+MAX_QUERY_CHARS = 500
+DRY_RUN_DAYS = 7
+TEST_SHOW = 5
+
+
+def subscribe(rt: Runtime, w: Where, args: str) -> Reply:
+    """Subscribe the chat (topic) to the named packs, or to all of them."""
+    wanted = _pack_ids(rt, args)
+    if isinstance(wanted, Reply):
+        return wanted
+    added = rt.store.subscribe(w.chat_id, wanted, thread_id=w.thread_id)
+    already = [p for p in wanted if p not in added]
+    return Reply(views.subscribed(added, already, w.thread_id))
+
+
+def unsubscribe(rt: Runtime, w: Where, args: str) -> Reply:
+    """Unsubscribe the chat (topic) from the named packs, or from all of them."""
+    wanted = _pack_ids(rt, args) if args else None
+    if isinstance(wanted, Reply):
+        return wanted
+    removed = rt.store.unsubscribe(w.chat_id, wanted, thread_id=w.thread_id)
+    return Reply(views.unsubscribed(removed, w.thread_id))
+
+
+def _pack_ids(rt: Runtime, args: str) -> list[str] | Reply:
+    known = [p.id for p in rt.packs]
+    if not args:
+        return known
+    wanted = list(dict.fromkeys(a.strip(",").lower() for a in args.split() if a.strip(",")))
+    unknown = [p for p in wanted if p not in known]
+    if unknown:
+        return Reply(views.unknown_packs(unknown, rt.packs))
+    return wanted
+
+
+def packs(rt: Runtime, w: Where, args: str) -> Reply:
+    """The shipped packs with one-line descriptions."""
+    return Reply(views.packs_list(rt.packs, rt.store.subscriptions(w.chat_id, w.thread_id)))
+
+
+def watch(rt: Runtime, w: Where, args: str) -> Reply:
+    """Save a chat's own rule after checking it parses, and say what it would have matched."""
+    query = _query_arg(args)
+    if rt.store.count_watches(w.chat_id) >= MAX_WATCHES_PER_CHAT:
+        return Reply(
+            f"⚠️ This chat already has {MAX_WATCHES_PER_CHAT} rules, the maximum. "
+            "Remove one with /unwatch first."
+        )
+    try:
+        echo, hits = dry_run(rt, query)
+    except QuerySyntaxError as exc:
+        return Reply(views.query_error(query, exc))
+    saved = rt.store.add_watch(w.chat_id, query, thread_id=w.thread_id, user_id=w.user_id)
+    rt.registry.invalidate()  # the next ingest compiles the new rule in
+    return Reply(views.watch_added(saved, echo, len(hits), w.thread_id))
+
+
+def unwatch(rt: Runtime, w: Where, args: str) -> Reply:
+    """Remove one of the chat's rules by id."""
+    raw = args.lstrip("#")
+    if not raw.isdigit() or len(raw) > 12:
+        raise BadArgs("give the number of the rule, as shown by /rules")
+    if not rt.store.remove_watch(w.chat_id, int(raw)):
+        return Reply(f"⚠️ This chat has no rule #{int(raw)}. /rules lists them.")
+    rt.registry.invalidate()
+    return Reply(f"🗑 Rule #{int(raw)} removed.")
+
+
+def rules(rt: Runtime, w: Where, args: str) -> Reply:
+    """The chat's (topic's) subscriptions and every rule of the chat."""
+    subs = rt.store.subscriptions(w.chat_id, w.thread_id)
+    return Reply(views.rules_list(subs, rt.store.watches(w.chat_id), w.thread_id))
+
+
+def test(rt: Runtime, w: Where, args: str) -> Reply:
+    """Dry run of a query over the last days' articles; nothing is saved."""
+    query = _query_arg(args)
+    try:
+        echo, hits = dry_run(rt, query)
+    except QuerySyntaxError as exc:
+        return Reply(views.query_error(query, exc))
+    newest = sorted(hits, key=lambda a: a.id, reverse=True)[:TEST_SHOW]
+    return Reply(views.test_result(echo, len(hits), newest))
+
+
+def _query_arg(args: str) -> str:
+    if not args:
+        raise BadArgs("the query is missing")
+    if len(args) > MAX_QUERY_CHARS:
+        raise BadArgs(f"the query has {len(args)} characters; the limit is {MAX_QUERY_CHARS}")
+    return args
+
+
+def dry_run(rt: Runtime, query: str) -> tuple[str, list[Article]]:
+    """How the query was understood, and the recent stored articles it matches."""
+    from bot.matching.engine import Engine
+    from bot.matching.query import format_query, parse_query
+
+    echo = format_query(parse_query(query, resolver=rt.resolver))
+    engine = Engine.compile([Rule(key="watch:dry-run", name="dry run", query=query)], rt.resolver)
+    since = rt.clock() - timedelta(days=DRY_RUN_DAYS)
+    hits = [a for a in rt.store.articles_since(since) if engine.match(a.document())]
+    return echo, hits

@@ -1,0 +1,129 @@
+"""The real Application, in-process, talking real HTTP to the Bot API test server."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from telegram.ext import AIORateLimiter, Application
+
+from bot.config import Settings
+from bot.models import FeedEntry, Source
+from bot.pipeline import IngestResult
+from bot.runtime import Runtime
+from bot.telegram.app import Intervals, build_application
+from tests.support.botapi import BotApiServer, SentMessage
+
+ROOT = Path(__file__).resolve().parents[2]
+ADMIN = 900  # a bot admin (SANCTIONS_BOT_ADMINS)
+START = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+WIRE = Source(id="test-wire", name="Test Wire", url="http://127.0.0.1/wire.xml", tier="media")
+
+
+@dataclass
+class Clock:
+    """A clock the test moves by hand."""
+
+    now: datetime = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        """Move time forward."""
+        self.now += timedelta(**delta)
+
+
+@dataclass
+class Harness:
+    """One running bot: its runtime, application and the fake Telegram."""
+
+    server: BotApiServer
+    runtime: Runtime
+    app: Application[Any, Any, Any, Any, Any, Any]
+    clock: Clock
+    guids: list[str] = field(default_factory=list)
+
+    async def ask(
+        self,
+        text: str,
+        chat_id: int = 1,
+        user_id: int | None = None,
+        chat_type: str = "private",
+        thread_id: int | None = None,
+        timeout: float = 20.0,
+        **kw: Any,
+    ) -> SentMessage:
+        """Send `text` as a user and return the bot's next message in that chat."""
+        before = len(self.server.sent(chat_id))
+        self.server.send_message(
+            chat_id, chat_id if user_id is None else user_id, text, chat_type, thread_id, **kw
+        )
+        await self.server.wait_until(lambda: len(self.server.sent(chat_id)) > before, timeout)
+        return self.server.sent(chat_id)[before]
+
+    def ingest(
+        self, title: str, text: str, *, url: str = "", source: Source = WIRE
+    ) -> IngestResult:
+        """Store an article through the real pipeline (dedup, match, alerts)."""
+        guid = f"g{len(self.guids) + 1}"
+        self.guids.append(guid)
+        entry = FeedEntry(
+            source_id=source.id,
+            guid=guid,
+            url=url or f"https://news.example.org/{guid}",
+            title=title,
+            text=text,
+            published=self.clock(),
+        )
+        return self.runtime.pipeline.ingest(source, [entry])
+
+
+async def start_harness(
+    tmp_path: Path,
+    *,
+    jobs: bool = False,
+    intervals: Intervals | None = None,
+    admins: Sequence[int] = (ADMIN,),
+) -> Harness:
+    """Start the Bot API server and the application (long polling) over a fresh database."""
+    server = BotApiServer().start()
+    clock = Clock()
+    settings = Settings(
+        db_path=tmp_path / "bot.db",
+        sources_path=ROOT / "seeds" / "sources.yaml",
+        rules_dir=ROOT / "rules",
+        token=server.token,
+        api_url=server.base_url,
+        admin_ids=frozenset(admins),
+    )
+    runtime = Runtime.open(settings, clock, with_sources=False)
+    app = build_application(
+        runtime,
+        rate_limiter=AIORateLimiter(overall_max_rate=0, group_max_rate=0),
+        intervals=intervals or Intervals(delivery=0.2, digest=0.2, poll=0.5),
+        jobs=jobs,
+        poll=False,
+    )
+    await app.initialize()
+    if app.post_init is not None:
+        await app.post_init(app)
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0.0, timeout=1)
+    await app.start()
+    return Harness(server, runtime, app, clock)
+
+
+async def stop_harness(h: Harness) -> None:
+    """Stop the application as run_polling does, then the server."""
+    assert h.app.updater is not None
+    await h.app.updater.stop()
+    await h.app.stop()
+    if h.app.post_stop is not None:
+        await h.app.post_stop(h.app)
+    await h.app.shutdown()
+    h.runtime.close()
+    h.server.stop()
