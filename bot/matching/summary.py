@@ -26,8 +26,8 @@ def build_match(
     """Assemble the Match: summary with highlights, explanation and ranked countries."""
     chosen = rank_sentences(witnesses)
     summary, highlights = summarize(doc, chosen, witnesses)
-    lead = {w.term: w.surface for w in witnesses if _key(w) in chosen[:1]}
-    surfaces = {w.term: w.surface for w in reversed(witnesses)} | lead
+    rank = {key: i for i, key in enumerate(chosen)}
+    ordered = sorted(witnesses, key=lambda w: rank.get(_key(w), len(rank)))
     return Match(
         rule_key=rule.key,
         rule_name=rule.name,
@@ -36,7 +36,7 @@ def build_match(
         countries=rank_countries(doc, countries, chosen, witnesses),
         summary=summary,
         highlights=highlights,
-        explanation=explain(node, surfaces) or "",
+        explanation=explain(node, ordered) or "",
     )
 
 
@@ -127,25 +127,34 @@ def _trim(text: str, starts: Sequence[int], limit: int) -> tuple[str, int]:
     return head + text[begin:cut].rstrip() + ELLIPSIS, len(head) - begin
 
 
-def explain(node: Node, surfaces: Mapping[str, str]) -> str | None:
-    """The satisfied part of the query in surfaces: 'European Parliament + resolution /s Belarus'."""
+def explain(node: Node, witnesses: Sequence[Witness]) -> str | None:
+    """The satisfied part of the query in surfaces: 'European Parliament + resolution /s Belarus'.
+
+    Each term shows its first witness in `witnesses` order (callers put the lead sentence
+    first); both sides of a proximity operator are shown from one shared sentence if any.
+    """
     if isinstance(node, Term | Prefix | Entity):
-        return surfaces.get(node.label)
+        return next((w.surface for w in witnesses if w.term == node.label), None)
     if isinstance(node, Not):
         return None
     if isinstance(node, Scope):
-        inner = explain(node.child, surfaces)
+        inner = explain(node.child, witnesses)
         return f"{node.field}: {inner}" if inner else None
     if isinstance(node, Or):
-        return next((e for c in node.children if (e := explain(c, surfaces))), None)
+        return next((e for c in node.children if (e := explain(c, witnesses))), None)
     if isinstance(node, And):
-        found = [e for c in node.children if (e := explain(c, surfaces))]
+        found = [e for c in node.children if (e := explain(c, witnesses))]
         return " + ".join(found) or None
-    left, right = explain(node.left, surfaces), explain(node.right, surfaces)
+    assert isinstance(node, Within | Near)
+    op = f"/{node.unit}" if isinstance(node, Within) else f"NEAR/{node.distance}"
+    for key in dict.fromkeys(_key(w) for w in witnesses):
+        shared = [w for w in witnesses if _key(w) == key]
+        left, right = explain(node.left, shared), explain(node.right, shared)
+        if left and right:
+            return f"{_group(left)} {op} {_group(right)}"
+    left, right = explain(node.left, witnesses), explain(node.right, witnesses)
     if not (left and right):
         return left or right
-    op = f"/{node.unit}" if isinstance(node, Within) else f"NEAR/{node.distance}"
-    assert isinstance(node, Within | Near)
     return f"{_group(left)} {op} {_group(right)}"
 
 
