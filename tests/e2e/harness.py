@@ -127,3 +127,23 @@ async def stop_harness(h: Harness) -> None:
     await h.app.shutdown()
     h.runtime.close()
     h.server.stop()
+
+
+BELARUS_TITLE = "MEPs call Belarus a satellite state of Russia"
+COUNTRIES = ("Iran", "Belarus", "Syria", "Myanmar", "Venezuela", "Nicaragua", "Mali", "Sudan")
+
+
+def belarus_text() -> str:
+    """The defining example (our own words), from seeds/."""
+    return (ROOT / "seeds" / "articles" / "belarus-satellite-state.txt").read_text("utf-8")
+
+
+def eu_sanctions_article(country: str) -> tuple[str, str]:
+    """A short EU sanctions item about one country (distinct titles: distinct stories)."""
+    title = f"{country}: Council adopts new restrictive measures over {country.lower()} crackdown"
+    text = (
+        f"The Council of the EU today adopted restrictive measures against officials of {country}, "
+        "including an asset freeze and a travel ban, over continued repression.\n\n"
+        f"The listings bring the number of people sanctioned in relation to {country} to a new high."
+    )
+    return title, text
