@@ -58,6 +58,7 @@ class Fetcher:
         resolver: Resolver | None = None,
         *,
         allow_private: bool = False,
+        allow_hosts: frozenset[str] = frozenset(),
         max_bytes: int = 5 * MiB,
         max_redirects: int = 5,
         per_host_limit: int = 2,
@@ -67,6 +68,7 @@ class Fetcher:
         self.client = client
         self.resolver: Resolver = resolver or SystemResolver()
         self.allow_private = allow_private
+        self.allow_hosts = frozenset(h.lower() for h in allow_hosts)
         self.max_bytes = max_bytes
         self.max_redirects = max_redirects
         self.per_host_limit = per_host_limit
@@ -133,7 +135,11 @@ class Fetcher:
     async def _send(self, target: httpx.URL, validators: Validators) -> httpx.Response:
         port = target.port or (443 if target.scheme == "https" else 80)
         address = await resolve_checked(
-            target.host, port, self.resolver, allow_private=self.allow_private
+            target.host,
+            port,
+            self.resolver,
+            allow_private=self.allow_private,
+            allow_hosts=self.allow_hosts,
         )
         headers = {
             "User-Agent": self.user_agent,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -79,8 +79,19 @@ def blocked_reason(address: str) -> str | None:
     return None
 
 
-async def resolve_checked(host: str, port: int, resolver: Resolver, *, allow_private: bool) -> str:
-    """The IP to connect to for host, after checking every address it resolves to."""
+async def resolve_checked(
+    host: str,
+    port: int,
+    resolver: Resolver,
+    *,
+    allow_private: bool,
+    allow_hosts: Collection[str] = (),
+) -> str:
+    """The IP to connect to for host, after checking every address it resolves to.
+
+    `allow_hosts` names hosts an operator trusts even on private addresses (an
+    internal mirror, a test server); every other host must be public.
+    """
     try:
         literal = ipaddress.ip_address(host.strip("[]"))
         addresses = [str(literal)]
@@ -91,7 +102,7 @@ async def resolve_checked(host: str, port: int, resolver: Resolver, *, allow_pri
             raise SourceError(f"cannot resolve {host}: {exc}") from None
     if not addresses:
         raise SourceError(f"cannot resolve {host}: no addresses")
-    if not allow_private:
+    if not allow_private and host.lower() not in allow_hosts:
         # All, not just the first: a name with one public and one private record
         # could otherwise be steered to the private one on a later connection.
         for address in addresses:

@@ -60,6 +60,8 @@ class FeedServer:
     log: list[Request] = field(default_factory=list)
     stopping: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    active: int = 0  # requests being answered right now
+    max_active: int = 0  # the most answered at once (per-host limit tests)
     _server: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
 
@@ -171,12 +173,18 @@ class _Handler(BaseHTTPRequestHandler):
         status = self._status(route)
         with server.lock:
             server.log.append(Request(self.command, path, dict(self.headers.items()), status))
-        if route.delay and server.stopping.wait(route.delay):
-            return
+        with server.lock:
+            server.active += 1
+            server.max_active = max(server.max_active, server.active)
         try:
+            if route.delay and server.stopping.wait(route.delay):
+                return
             self._send(route, status, send_body)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (timeouts, size limits): expected in fault tests
+        finally:
+            with server.lock:
+                server.active -= 1
 
     def _file_route(self, path: str) -> Route:
         target = (self.feed_server.directory / path.lstrip("/").split("?")[0]).resolve()

@@ -1,0 +1,280 @@
+"""The poller against the real feed server and a real SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.models import Source
+from bot.sources.fetch import Fetcher
+from bot.sources.poller import Poller, SourceStatus, format_delay, is_teaser
+from bot.store import Store
+from tests.support.feedserver import FeedServer
+from tests.support.pollharness import Clock, CountingIngest, Notices
+
+LM = "Thu, 26 Nov 2026 10:00:00 GMT"
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    srv = FeedServer().start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
+    s = Store.open(tmp_path / "bot.db", clock)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient() as c:
+        yield c
+
+
+@pytest.fixture
+def notices() -> Notices:
+    return Notices()
+
+
+@pytest.fixture
+def poller(store: Store, client: httpx.AsyncClient, clock: Clock, notices: Notices) -> Poller:
+    fetcher = Fetcher(client, allow_private=True, timeout=10.0)
+    return Poller(store, fetcher, CountingIngest(store), clock, notify=notices, failure_threshold=3)
+
+
+def serve_all_formats(server: FeedServer) -> list[Source]:
+    server.feed("/rss2", "rss2_quirks.xml", etag='"a1"')
+    server.feed("/rdf", "rss1_rdf.xml", last_modified=LM)
+    server.feed("/atom", "atom_xmlbase.xml", content_type="application/atom+xml", etag='"c1"')
+    server.feed("/ru", "cp1251_undeclared.xml", content_type="text/xml; charset=windows-1251")
+    server.feed("/json", "jsonfeed.json", content_type="application/feed+json")
+    server.feed("/list", "listing.html", content_type="text/html; charset=utf-8")
+    return [
+        Source("rss2", "RSS 2", server.url("/rss2"), tier="official"),
+        Source("rdf", "RDF", server.url("/rdf")),
+        Source("atom", "Atom", server.url("/atom"), kind="atom"),
+        Source("ru", "Cyrillic", server.url("/ru")),
+        Source("json", "JSON Feed", server.url("/json"), kind="json"),
+        Source(
+            "list",
+            "Listing",
+            server.url("/list"),
+            kind="html",
+            selectors={
+                "item": ".views-row",
+                "title": "a",
+                "link": "a",
+                "date": "time, .date-display-single",
+            },
+        ),
+    ]
+
+
+async def test_every_format_is_ingested_then_conditional_requests_get_304(
+    server: FeedServer, store: Store, poller: Poller
+) -> None:
+    sources = serve_all_formats(server)
+    first = await poller.poll_once(sources)
+    assert [(s.source_id, s.outcome, s.seen_items, s.new_items) for s in first] == [
+        ("rss2", "ok", 4, 4),
+        ("rdf", "ok", 1, 1),
+        ("atom", "ok", 2, 2),
+        ("ru", "ok", 1, 1),
+        ("json", "ok", 2, 2),
+        ("list", "ok", 2, 2),
+    ]
+    assert store.count_articles() == 12
+    second = await poller.poll_once(sources)
+    outcomes = {s.source_id: s.outcome for s in second}
+    # ETag / Last-Modified sources answer 304; the others fall back to the body hash.
+    assert outcomes == dict.fromkeys(outcomes, "not_modified")
+    for path, header in (
+        ("/rss2", "If-None-Match"),
+        ("/rdf", "If-Modified-Since"),
+        ("/atom", "If-None-Match"),
+    ):
+        last = server.requests(path)[-1]
+        assert header in last.headers and last.status == 304
+    assert server.requests("/json")[-1].status == 200  # no validators offered: hash says unchanged
+    assert store.count_articles() == 12
+    health = {h.id: h for h in store.source_health()}
+    assert health["rss2"].items_seen == 4 and health["rss2"].consecutive_failures == 0
+
+
+async def test_new_item_and_new_etag_yield_only_the_new_article(
+    server: FeedServer, store: Store, poller: Poller
+) -> None:
+    item = "<item><title>{t}</title><link>https://p.example/{g}</link><guid>{g}</guid><description>{t} text</description></item>"
+    feed = '<rss version="2.0"><channel><title>x</title>{items}</channel></rss>'
+    one = item.format(t="Council statement on Belarus", g="g1")
+    server.route("/f", feed.format(items=one).encode(), etag='"1"')
+    src = Source("p", "P", server.url("/f"))
+    assert (await poller.poll_source(src)).new_items == 1
+    two = item.format(t="Second statement on Iran", g="g2")
+    server.update("/f", body=feed.format(items=two + one).encode(), etag='"2"')
+    status = await poller.poll_source(src)
+    assert (status.outcome, status.seen_items, status.new_items) == ("ok", 2, 1)
+    # re-published with a new guid but the same link: still no duplicate
+    server.update(
+        "/f", body=feed.format(items=one.replace("<guid>g1", "<guid>g1-v2")).encode(), etag='"3"'
+    )
+    assert (await poller.poll_source(src)).new_items == 0
+    assert store.count_articles() == 2
+
+
+async def test_same_story_from_two_sources_is_one_story(
+    server: FeedServer, store: Store, poller: Poller
+) -> None:
+    official = (
+        '<rss version="2.0"><channel><title>c</title><item><title>Council adopts new sanctions against Belarus</title>'
+        "<link>https://council.example/press/1</link><description>The Council adopted a package.</description></item></channel></rss>"
+    )
+    media = (
+        '<rss version="2.0"><channel><title>m</title><item><title>EU Council adopts new sanctions against Belarus over repression</title>'
+        "<link>https://news.example/world/42?utm_source=rss</link><description>Reporters write it up.</description></item></channel></rss>"
+    )
+    server.route("/council", official.encode())
+    server.route("/media", media.encode())
+    sources = [
+        Source("council", "Council", server.url("/council"), tier="official"),
+        Source("media", "Media", server.url("/media")),
+    ]
+    await poller.poll_once(sources)
+    await poller.poll_once(sources)
+    (a,) = store.articles_since(store.clock() - timedelta(days=1))[:1]
+    members = store.story_articles(a.story_id)
+    assert sorted(m.source_id for m in members) == ["council", "media"]
+    assert store.count_articles() == 2
+    assert store.story_sources(a.story_id) == [
+        ("Council", "https://council.example/press/1"),
+        ("Media", "https://news.example/world/42?utm_source=rss"),
+    ]
+
+
+async def test_failures_back_off_notify_once_and_recovery_is_reported(
+    server: FeedServer, store: Store, poller: Poller, clock: Clock, notices: Notices
+) -> None:
+    server.route("/down", b"busy", status=503, content_type="text/plain")
+    src = Source("down", "Down Source", server.url("/down"), interval=300)
+    delays = []
+    for n in range(1, 5):
+        status = await poller.poll_source(src)
+        assert (status.outcome, status.error, status.failures) == ("error", "HTTP 503", n)
+        health = store.get_source_health("down")
+        assert health and health.next_poll_at == clock.now + status.retry_in
+        delays.append(status.retry_in)
+        skipped = await poller.poll_due([src])
+        assert skipped[0].outcome == "skipped" and "backing off" in (skipped[0].error or "")
+        clock.now = health.next_poll_at
+    assert delays == [
+        timedelta(minutes=5),
+        timedelta(minutes=10),
+        timedelta(minutes=20),
+        timedelta(minutes=40),
+    ]
+    assert len(notices.texts) == 1 and "Down Source (down) is failing: HTTP 503" in notices.texts[0]
+    assert "3 failures in a row" in notices.texts[0]
+    server.route("/down", b'<rss version="2.0"><channel><title>t</title></channel></rss>')
+    status = (await poller.poll_due([src]))[0]
+    assert status.outcome == "ok"
+    assert notices.texts[1] == "Source Down Source (down) works again."
+    health = store.get_source_health("down")
+    assert health and health.consecutive_failures == 0 and health.last_error == "HTTP 503"
+    assert health.next_poll_at == clock.now + timedelta(seconds=300)
+
+
+async def test_backoff_is_capped(store: Store, client: httpx.AsyncClient, clock: Clock) -> None:
+    p = Poller(store, Fetcher(client), CountingIngest(store), clock, max_backoff=timedelta(hours=1))
+    src = Source("x", "X", "https://x.example/", interval=900)
+    assert [p.backoff(src, n) for n in (1, 2, 3, 4, 30)] == [
+        timedelta(minutes=15),
+        timedelta(minutes=30),
+        timedelta(hours=1),
+        timedelta(hours=1),
+        timedelta(hours=1),
+    ]
+
+
+async def test_a_crashing_ingest_is_recorded_and_others_continue(
+    server: FeedServer, store: Store, client: httpx.AsyncClient, clock: Clock
+) -> None:
+    server.feed("/a", "rss1_rdf.xml")
+    server.feed("/b", "rss091.xml")
+    counting = CountingIngest(store)
+
+    def ingest(source: Source, entries: list) -> object:  # type: ignore[type-arg]
+        if source.id == "bad":
+            raise KeyError("boom")
+        return counting(source, entries)
+
+    p = Poller(store, Fetcher(client, allow_private=True), ingest, clock)
+    bad, good = await p.poll_once(
+        [Source("bad", "Bad", server.url("/a")), Source("good", "Good", server.url("/b"))]
+    )
+    assert bad.outcome == "error" and bad.error == "internal error: KeyError: 'boom'"
+    assert good.outcome == "ok" and good.new_items == 1
+    health = store.get_source_health("bad")
+    assert health and health.last_error == "internal error: KeyError: 'boom'"
+
+
+async def test_full_text_replaces_teasers_of_new_items(
+    server: FeedServer, store: Store, poller: Poller
+) -> None:
+    server.feed("/article", "article.html", content_type="text/html; charset=utf-8")
+    feed = (
+        '<rss version="2.0"><channel><title>t</title><item><title>Parliament adopts resolution on Belarus</title>'
+        f"<link>{server.url('/article')}</link><description>On Thursday the plenary adopted...</description></item></channel></rss>"
+    )
+    server.route("/teasers", feed.encode(), etag='"t"')
+    src = Source("ep", "EP", server.url("/teasers"), full_text=True)
+    status = await poller.poll_source(src)
+    assert status.new_items == 1
+    (article,) = store.articles_since(store.clock() - timedelta(hours=1))
+    assert "restrictive measures already applied to Russia" in article.text
+    server.update("/teasers", etag='"t2"', body=feed.encode() + b"\n")
+    await poller.poll_source(src)
+    assert len(server.requests("/article")) == 1  # known items are not fetched again
+
+
+async def test_disabled_sources_are_skipped(poller: Poller, server: FeedServer) -> None:
+    (status,) = await poller.poll_once([Source("off", "Off", server.url("/x"), enabled=False)])
+    assert status.outcome == "skipped" and server.requests() == []
+
+
+def test_status_lines() -> None:
+    ok = SourceStatus("ep-press", "ok", new_items=3, seen_items=12, duration=0.41)
+    assert ok.line().split() == ["ep-press", "ok", "12", "items,", "3", "new", "0.41s"]
+    err = SourceStatus(
+        "ofac-recent",
+        "error",
+        error="HTTP 503",
+        failures=2,
+        retry_in=timedelta(minutes=4),
+        duration=0.2,
+    )
+    assert "HTTP 503 (2 failures in a row, next try in 4m)" in err.line()
+    assert err.line().startswith("ofac-recent ")
+    nm = SourceStatus("un-news", "not_modified", duration=0.05)
+    assert "not modified" in nm.line()
+    assert format_delay(timedelta(hours=1, minutes=30)) == "1h30m"
+    assert format_delay(timedelta(seconds=45)) == "45s"
+
+
+@pytest.mark.parametrize(
+    ("text", "teaser"), [("Short.", True), ("x" * 700, False), ("x" * 700 + " …", True)]
+)
+def test_teaser_detection(text: str, teaser: bool) -> None:
+    assert is_teaser(text) is teaser
