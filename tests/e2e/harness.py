@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ADMIN = 900  # a bot admin (SANCTIONS_BOT_ADMINS)
 START = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 WIRE = Source(id="test-wire", name="Test Wire", url="http://127.0.0.1/wire.xml", tier="media")
+OTHER_WIRE = Source(id="other-wire", name="Other Wire", url="http://127.0.0.1/other.xml")
 
 
 @dataclass
