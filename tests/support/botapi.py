@@ -271,7 +271,9 @@ class BotApiServer:
                 "chat": chat,
                 "text": text,
             }
-            if anonymous_admin:
+            if chat_type == "channel":
+                message["sender_chat"] = chat  # channel posts have no sender user
+            elif anonymous_admin:
                 # Anonymous group admins write as the group itself.
                 message["sender_chat"] = chat
                 message["from"] = {
@@ -289,7 +291,8 @@ class BotApiServer:
             if entities:
                 message["entities"] = entities
             self.user_messages[(chat_id, message["message_id"])] = message
-            self._enqueue({"message": message})
+            kind = "channel_post" if chat_type == "channel" else "message"
+            self._enqueue({kind: message})
             return message
 
     def press_button(self, chat_id: int, user_id: int, message_id: int, callback_data: str) -> str:

@@ -1,0 +1,77 @@
+"""/digest /quiet /timezone /sources, end to end; bad arguments change nothing."""
+
+from __future__ import annotations
+
+from tests.e2e.harness import ADMIN, Harness
+
+USER = 606
+
+
+async def test_digest(bot: Harness) -> None:
+    reply = await bot.ask("/digest daily", USER)
+    assert "daily digest" in reply.plain
+    chat = bot.runtime.store.get_chat(USER)
+    assert chat is not None and chat.digest == "daily"
+    for bad in ("/digest weekly", "/digest"):
+        reply = await bot.ask(bad, USER)
+        assert "Usage: /digest off|hourly|daily" in reply.plain
+    chat = bot.runtime.store.get_chat(USER)
+    assert chat is not None and chat.digest == "daily"
+    await bot.ask("/digest off", USER)
+    chat = bot.runtime.store.get_chat(USER)
+    assert chat is not None and chat.digest == "off"
+
+
+async def test_quiet_hours(bot: Harness) -> None:
+    reply = await bot.ask("/quiet 22-07", USER)
+    assert "22:00–07:00" in reply.plain
+    chat = bot.runtime.store.get_chat(USER)
+    assert chat is not None and (chat.quiet_start, chat.quiet_end) == (22, 7)
+    for bad in ("/quiet 25-07", "/quiet 7-7", "/quiet tonight", "/quiet"):
+        reply = await bot.ask(bad, USER)
+        assert "Usage: /quiet <HH-HH>|off" in reply.plain, bad
+    chat = bot.runtime.store.get_chat(USER)
+    assert chat is not None and (chat.quiet_start, chat.quiet_end) == (22, 7)
+    await bot.ask("/quiet off", USER)
+    chat = bot.runtime.store.get_chat(USER)
+    assert chat is not None and chat.quiet_start is None and chat.quiet_end is None
+
+
+async def test_timezone(bot: Harness) -> None:
+    reply = await bot.ask("/timezone Europe/Brussels", USER)
+    assert "Europe/Brussels" in reply.plain
+    for bad in ("/timezone Mars/Olympus", "/timezone ../../etc/passwd", "/timezone"):
+        reply = await bot.ask(bad, USER)
+        assert "Usage: /timezone <Area/City>" in reply.plain, bad
+    chat = bot.runtime.store.get_chat(USER)
+    assert chat is not None and chat.timezone == "Europe/Brussels"
+
+
+async def test_sources_health_and_admin_only_changes(bot: Harness) -> None:
+    # The harness does not load the catalog: the store starts with no sources.
+    reply = await bot.ask("/sources", USER)
+    assert "No sources" in reply.plain
+    reply = await bot.ask("/sources add wire http://127.0.0.1:9/feed.xml", USER)
+    assert "Only the bot's administrators" in reply.plain
+    assert bot.runtime.store.get_source("wire") is None
+    reply = await bot.ask("/sources add wire ftp://127.0.0.1/feed.xml", ADMIN)
+    assert "not added" in reply.plain and "http" in reply.plain
+    reply = await bot.ask("/sources add Bad_Id http://127.0.0.1/x", ADMIN)
+    assert "Usage: /sources" in reply.plain
+    reply = await bot.ask("/sources add wire http://127.0.0.1:9/feed.xml atom", ADMIN)
+    assert "added" in reply.plain
+    source = bot.runtime.store.get_source("wire")
+    assert source is not None and source.kind == "atom"
+    reply = await bot.ask("/sources", USER)
+    assert "wire" in reply.plain and "last ok never" in reply.plain
+    reply = await bot.ask("/sources remove wire", USER)
+    assert "Only the bot's administrators" in reply.plain
+    reply = await bot.ask("/sources remove nope", ADMIN)
+    assert "no source" in reply.plain
+    reply = await bot.ask("/sources remove wire", ADMIN)
+    assert "removed" in reply.plain
+    assert bot.runtime.store.get_source("wire") is None
+    reply = await bot.ask("/sources frobnicate", ADMIN)
+    assert "Usage: /sources" in reply.plain
+    help_ = await bot.ask("/help", ADMIN)
+    assert "/sources add" in help_.plain
