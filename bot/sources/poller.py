@@ -27,10 +27,13 @@ _TEASER_ENDINGS = ("…", "...", "[…]", "[...]", "Read more", "read more")
 
 
 class IngestResultLike(Protocol):
-    """What the pipeline's ingest returns."""
+    """What the pipeline's ingest returns (read-only, so frozen dataclasses fit)."""
 
-    new_articles: int
-    alerts: int
+    @property
+    def new_articles(self) -> int: ...
+
+    @property
+    def alerts(self) -> int: ...
 
 
 Ingest = Callable[[Source, list[FeedEntry]], "IngestResultLike | Awaitable[IngestResultLike]"]
