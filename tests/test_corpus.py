@@ -1,0 +1,150 @@
+"""Precision and recall of the shipped packs on our labelled corpus, through the real engine."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.errors import UserInputError
+from bot.matching.evaluate import (
+    CorpusItem,
+    Counts,
+    Report,
+    evaluate,
+    format_report,
+    load_corpus,
+)
+from bot.matching.gazetteer import Gazetteer, load_gazetteer
+from bot.matching.packs import Pack, load_packs
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "corpus" / "labelled.jsonl"
+RULES = ROOT / "rules"
+
+
+@pytest.fixture(scope="module")
+def gaz() -> Gazetteer:
+    return load_gazetteer()
+
+
+@pytest.fixture(scope="module")
+def packs() -> list[Pack]:
+    return load_packs(RULES)
+
+
+@pytest.fixture(scope="module")
+def items() -> list[CorpusItem]:
+    return load_corpus(CORPUS)
+
+
+@pytest.fixture(scope="module")
+def report(items: list[CorpusItem], packs: list[Pack], gaz: Gazetteer) -> Report:
+    return evaluate(items, packs, gaz)
+
+
+def test_corpus_is_big_and_balanced(items: list[CorpusItem], packs: list[Pack]) -> None:
+    assert len(items) >= 120
+    positives = [i for i in items if i.packs]
+    assert 0.4 <= len(positives) / len(items) <= 0.65
+    for pack in packs:
+        assert sum(pack.id in i.packs for i in items) >= 8, f"too few positives for {pack.id}"
+    assert any(not i.text.isascii() for i in positives), "multilingual positives"
+
+
+def test_item_level_precision_and_recall(report: Report) -> None:
+    assert report.items.precision is not None and report.items.recall is not None
+    assert report.items.precision >= 0.95, format_report(report)
+    assert report.items.recall >= 0.95, format_report(report)
+
+
+def test_per_pack_precision_and_recall(report: Report, packs: list[Pack]) -> None:
+    assert set(report.packs) == {p.id for p in packs}
+    for pack_id, counts in report.packs.items():
+        assert counts.precision is not None and counts.precision >= 0.9, (
+            pack_id,
+            format_report(report),
+        )
+        assert counts.recall is not None and counts.recall >= 0.9, (pack_id, format_report(report))
+
+
+def test_counts_add_up(report: Report, items: list[CorpusItem]) -> None:
+    c = report.items
+    assert c.tp + c.fp + c.fn + c.tn == len(items)
+    for counts in report.packs.values():
+        assert counts.tp + counts.fp + counts.fn + counts.tn == len(items)
+
+
+def test_evaluate_sees_wrong_labels(
+    items: list[CorpusItem], packs: list[Pack], gaz: Gazetteer
+) -> None:
+    """The figures come from the engine: flipping labels must show up as errors."""
+    flipped = [
+        CorpusItem(i.id, i.title, i.text, () if i.packs else ("eu-sanctions",)) for i in items[:20]
+    ]
+    report = evaluate(flipped, packs, gaz)
+    assert len(report.misclassified) == 20
+    assert report.items.tp == 0
+
+
+def test_counts_ratios() -> None:
+    assert Counts(tp=9, fp=1, fn=3).precision == 0.9
+    assert Counts(tp=9, fp=1, fn=3).recall == 0.75
+    assert Counts(tn=5).precision is None
+    assert Counts(tn=5).recall is None
+
+
+def test_format_report_lists_packs_totals_and_errors(packs: list[Pack], gaz: Gazetteer) -> None:
+    items = [
+        CorpusItem(
+            "hit",
+            "EU adopts sanctions",
+            "The Council today adopted restrictive measures against Belarus.",
+            ("eu-sanctions",),
+        ),
+        CorpusItem("miss", "Weather", "Sunny in Brussels.", ("eu-sanctions",)),
+        CorpusItem("false", "", "The Council today prolonged the EU sanctions against Syria.", ()),
+    ]
+    text = format_report(evaluate(items, packs, gaz))
+    assert "eu-sanctions" in text and "precision" in text and "recall" in text
+    assert "items (any pack)" in text
+    assert "miss: missed eu-sanctions" in text
+    assert "false: wrongly fired eu-sanctions" in text
+    assert "hit:" not in text
+
+
+def test_unknown_pack_label_is_a_clear_error(packs: list[Pack], gaz: Gazetteer) -> None:
+    with pytest.raises(UserInputError, match="unknown pack"):
+        evaluate([CorpusItem("x", "t", "", ("no-such-pack",))], packs, gaz)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{not json", "invalid JSON"),
+        ("[1, 2]", "JSON object"),
+        (json.dumps({"title": "t", "packs": []}), "'id'"),
+        (json.dumps({"id": "a", "packs": []}), "neither title nor text"),
+        (json.dumps({"id": "a", "title": "t", "packs": "eu-sanctions"}), "'packs'"),
+        (json.dumps({"id": "a", "title": 5, "packs": []}), "strings"),
+    ],
+)
+def test_load_corpus_rejects_bad_lines(tmp_path: Path, line: str, message: str) -> None:
+    path = tmp_path / "c.jsonl"
+    path.write_text(json.dumps({"id": "ok", "title": "t", "packs": []}) + "\n" + line + "\n")
+    with pytest.raises(UserInputError, match=message) as err:
+        load_corpus(path)
+    assert ":2:" in str(err.value)
+
+
+def test_load_corpus_duplicates_blank_lines_and_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "c.jsonl"
+    row = json.dumps({"id": "a", "title": "t", "text": "x", "packs": ["eu-sanctions"]})
+    path.write_text(row + "\n\n")
+    assert load_corpus(path) == [CorpusItem("a", "t", "x", ("eu-sanctions",))]
+    path.write_text(row + "\n" + row + "\n")
+    with pytest.raises(UserInputError, match="duplicate id"):
+        load_corpus(path)
+    with pytest.raises(UserInputError, match="cannot read"):
+        load_corpus(tmp_path / "missing.jsonl")
