@@ -190,6 +190,19 @@ def test_unusable_bodies(name: str, kind: str, ctype: str, reason: str) -> None:
         parse(name, "https://x.example/feed", ctype, kind)
 
 
+def test_items_without_usable_links_keep_an_empty_url() -> None:
+    feed = (
+        b'<rss version="2.0"><channel><title>t</title>'
+        b'<item><title>No link</title><guid isPermaLink="false">n1</guid></item>'
+        b'<item><title>Script link</title><link>javascript:alert(1)</link><guid isPermaLink="false">n2</guid></item>'
+        b"</channel></rss>"
+    )
+    entries = parse_feed(
+        feed, Source("t", "T", "https://x.example/"), "https://x.example/rss", None
+    )
+    assert [(e.guid, e.url) for e in entries] == [("n1", ""), ("n2", "")]
+
+
 @pytest.mark.parametrize("body", [b"", b"  \n\t "])
 def test_empty_body(body: bytes) -> None:
     with pytest.raises(SourceError, match="empty response body"):

@@ -104,6 +104,12 @@ def test_near_duplicate_from_another_source_joins_the_story(store: Store, clock:
     assert [x.id for x in store.story_articles(a.story_id)] == [a.id, b.id]
 
 
+def test_linkless_items_are_told_apart_by_guid(store: Store) -> None:
+    assert store.add_article(entry("un", "a", "", "First", "one"))
+    assert store.add_article(entry("un", "b", "", "Second", "two"))
+    assert store.add_article(entry("un", "a", "", "First", "one")) is None
+
+
 def test_add_article_inside_callers_transaction_rolls_back(store: Store) -> None:
     with pytest.raises(RuntimeError), store.transaction():
         assert store.add_article(entry("ep", "1", "https://ep.example/a", "One")) is not None

@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 import lxml.html  # type: ignore[import-untyped]
@@ -88,7 +88,7 @@ def parse_xml(text: str, source: Source, url: str, content_type: str | None) -> 
 
 
 def _xml_entry(item: Mapping[str, Any], source: Source, base: str) -> FeedEntry | None:
-    link = urljoin(base, str(item.get("link") or "").strip())
+    link = absolute_link(base, str(item.get("link") or ""))
     title = html_to_text(str(item.get("title") or ""))
     text = _best_text(item)
     if not title and not text:
@@ -100,7 +100,8 @@ def _xml_entry(item: Mapping[str, Any], source: Source, base: str) -> FeedEntry 
             if published:
                 break
     guid = str(item.get("id") or "").strip() or link or _digest(title, text)
-    return FeedEntry(source.id, guid, link or base, title or _first_line(text), text, published)
+    # No link stays "": the feed's own URL would make every such item one canonical URL.
+    return FeedEntry(source.id, guid, link, title or _first_line(text), text, published)
 
 
 def _best_text(item: Mapping[str, Any]) -> str:
@@ -143,15 +144,24 @@ def parse_json(text: str, source: Source, url: str) -> list[FeedEntry]:
         title = html_to_text(_scalar(_path(item, mapping.get("title", "title"))))
         body = html_to_text(_scalar(_path(item, mapping.get("summary", "summary"))))
         link = _scalar(_path(item, mapping.get("link", "url")))
-        link = urljoin(mapping.get("base") or url, link) if link else ""
+        link = absolute_link(mapping.get("base") or url, link)
         guid = _scalar(_path(item, mapping.get("guid", "id"))) or link or _digest(title, body)
         if not title and not body:
             continue
         published = parse_date(_scalar(_path(item, mapping.get("date", "date"))))
         entries.append(
-            FeedEntry(source.id, guid, link or url, title or _first_line(body), body, published)
+            FeedEntry(source.id, guid, link, title or _first_line(body), body, published)
         )
     return entries
+
+
+def absolute_link(base: str, link: str) -> str:
+    """The link resolved against base; "" unless it is http(s) (no javascript: in alerts)."""
+    link = link.strip()
+    if not link:
+        return ""
+    resolved = urljoin(base, link)
+    return resolved if urlsplit(resolved).scheme in ("http", "https") else ""
 
 
 def _path(data: Any, spec: str) -> Any:
@@ -197,7 +207,8 @@ def parse_listing(text: str, source: Source, url: str) -> list[FeedEntry]:
         title_node = _first(node, selectors.get("title"))
         link_node = _first(node, selectors.get("link"))
         title = _tidy_inline(title_node.text_content()) if title_node is not None else ""
-        link = (link_node.get("href") or "").strip() if link_node is not None else ""
+        href = link_node.get("href") or "" if link_node is not None else ""
+        link = absolute_link(url, href)
         if not title or not link:
             continue
         summary_node = _first(node, selectors.get("summary"))
