@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left
+from itertools import accumulate
 from dataclasses import dataclass
 
-from bot.matching.text import paragraph_spans, sentence_spans, tokenize
+from bot.matching.text import paragraph_spans, sentence_spans, token_spans
 from bot.models import Document, Field
 
 FIELDS: tuple[Field, ...] = ("title", "text")
@@ -29,50 +30,47 @@ class FieldText:
 
 def analyze_field(field: Field, text: str) -> FieldText:
     """Tokenise and segment one field; the title is a single sentence and paragraph."""
-    tokens = tokenize(text)
-    starts = tuple(t.start for t in tokens)
+    tokens, starts, ends = token_spans(text)
     if field == "title":
         sentences = [(0, len(text))] if text.strip() else []
         paragraphs = list(sentences)
     else:
         paragraphs = paragraph_spans(text)
         sentences = [s for p in paragraphs for s in sentence_spans(text, p[0], p[1])]
-    sentence_of = _assign(starts, sentences)
-    paragraph_of = _assign(starts, paragraphs)
+    sentence_tokens = _token_ranges(starts, sentences)
+    paragraph_tokens = _token_ranges(starts, paragraphs)
     return FieldText(
         field=field,
         original=text,
-        tokens=tuple(t.text for t in tokens),
-        starts=starts,
-        ends=tuple(t.end for t in tokens),
-        sentence_of=sentence_of,
-        paragraph_of=paragraph_of,
+        tokens=tuple(tokens),
+        starts=tuple(starts),
+        ends=tuple(ends),
+        sentence_of=_owners(sentence_tokens, len(tokens)),
+        paragraph_of=_owners(paragraph_tokens, len(tokens)),
         sentences=tuple(sentences),
-        sentence_tokens=_ranges(sentence_of, len(sentences)),
-        paragraph_tokens=_ranges(paragraph_of, len(paragraphs)),
+        sentence_tokens=sentence_tokens,
+        paragraph_tokens=paragraph_tokens,
     )
 
 
-def _assign(starts: tuple[int, ...], spans: list[tuple[int, int]]) -> tuple[int, ...]:
-    """For each token start, the index of the span containing it (spans are sorted)."""
-    if not spans:
-        return tuple(0 for _ in starts)
-    span_starts = [s for s, _ in spans]
-    # A token that starts in a gap (cannot happen for word chars) goes to the span before.
-    return tuple(max(bisect_right(span_starts, pos) - 1, 0) for pos in starts)
+def _token_ranges(starts: list[int], spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """Token range [lo, hi) of each character span (spans sorted and disjoint)."""
+    return tuple((bisect_left(starts, a), bisect_left(starts, b)) for a, b in spans)
 
 
-def _ranges(owner: tuple[int, ...], count: int) -> tuple[tuple[int, int], ...]:
-    """Token range [lo, hi) of each unit, given each token's unit (non-decreasing)."""
-    lo = [0] * count
-    hi = [0] * count
-    seen = [False] * count
+def _owners(ranges: tuple[tuple[int, int], ...], count: int) -> tuple[int, ...]:
+    """Each token's unit; a token outside every unit (cannot happen for word characters)
+    belongs to the unit before it."""
+    owner = [-1] * count
+    for unit, (lo, hi) in enumerate(ranges):
+        owner[lo:hi] = [unit] * (hi - lo)
+    last = 0
     for i, unit in enumerate(owner):
-        if not seen[unit]:
-            seen[unit] = True
-            lo[unit] = i
-        hi[unit] = i + 1
-    return tuple(zip(lo, hi, strict=True))
+        if unit < 0:
+            owner[i] = last
+        else:
+            last = unit
+    return tuple(owner)
 
 
 @dataclass(frozen=True)
@@ -83,20 +81,21 @@ class Analyzed:
     fields: dict[Field, FieldText]
 
     def stream(self) -> tuple[str, dict[int, tuple[Field, int]]]:
-        """One string ' tok tok \\n tok ' over both fields; the space before each token -> token."""
-        parts: list[str] = []
-        owners: dict[int, tuple[Field, int]] = {}
-        pos = 0
+        """One string ' tok tok \\n tok ' over both fields; the offset of the space before
+        each token -> (field, token index), to map automaton hits back to tokens."""
+        pieces: list[str] = []
+        positions: list[int] = []
+        owners: list[tuple[Field, int]] = []
+        offset = 0
         for name in FIELDS:
-            for i, tok in enumerate(self.fields[name].tokens):
-                owners[pos] = (name, i)
-                parts.append(" ")
-                parts.append(tok)
-                pos += 1 + len(tok)
+            tokens = self.fields[name].tokens
             # The line break keeps phrases from running from the title into the text.
-            parts.append(" \n")
-            pos += 2
-        return "".join(parts), owners
+            piece = " " + " ".join(tokens) + " \n" if tokens else " \n"
+            positions.extend(list(accumulate((len(t) + 1 for t in tokens), initial=offset))[:-1])
+            owners.extend((name, i) for i in range(len(tokens)))
+            pieces.append(piece)
+            offset += len(piece)
+        return "".join(pieces), dict(zip(positions, owners, strict=True))
 
 
 def analyze(doc: Document) -> Analyzed:

@@ -34,7 +34,7 @@ from bot.matching.query import (
     leaves,
     parse_query,
 )
-from bot.matching.summary import build_match
+from bot.matching.summary import Mentions, build_match, country_mentions
 from bot.matching.text import words
 from bot.models import Document, EntityResolver, Field, Match, Rule, Witness
 
@@ -54,6 +54,8 @@ class CompiledRule:
     rule: Rule
     node: Node
     triggers: frozenset[int] | None  # literal ids; None = evaluate for every document
+    # Every clause must share a literal with the document: a cheap test before evaluating.
+    required: tuple[frozenset[int], ...] = ()
 
 
 class _Literals:
@@ -122,7 +124,14 @@ class Engine:
             for leaf in leaves(node):
                 if leaf not in leaf_literals:
                     leaf_literals[leaf] = _leaf_ids(leaf, literals, resolver, names_cache)
-            compiled.append(CompiledRule(rule, node, _triggers(node, leaf_literals, literals)))
+            compiled.append(
+                CompiledRule(
+                    rule,
+                    node,
+                    _triggers(node, leaf_literals, literals),
+                    tuple(_required(node, leaf_literals) or ()),
+                )
+            )
         country_literals: dict[int, set[str]] = {}
         for code, names in resolver.country_names().items():
             for name in names:
@@ -142,7 +151,12 @@ class Engine:
             candidates = set(self._always)
             for lit in found:
                 candidates.update(self._by_literal.get(lit, ()))
-            indexes = sorted(candidates)
+            present = set(found)
+            indexes = [
+                i
+                for i in sorted(candidates)
+                if not any(c.isdisjoint(present) for c in self._compiled[i].required)
+            ]
         spans_cache: dict[Leaf, list[Span]] = {}
 
         def occurrences(leaf: Leaf) -> list[Span]:
@@ -152,7 +166,7 @@ class Engine:
             return spans
 
         evaluator = Evaluator(analyzed, occurrences, self._anchor_leaves)
-        countries = self._countries(found)
+        countries: Mentions | None = None
         matches: list[Match] = []
         for index in indexes:
             item = self._compiled[index]
@@ -160,6 +174,8 @@ class Engine:
             if result is None:
                 continue
             witnesses = _witnesses(analyzed, result)
+            if countries is None:
+                countries = country_mentions(analyzed, self._countries(found))
             matches.append(build_match(item.rule, item.node, analyzed, witnesses, countries))
         return matches
 
@@ -182,8 +198,9 @@ class Engine:
     ) -> dict[str, list[tuple[Field, int]]]:
         """ISO2 code -> token positions where one of its names occurs."""
         out: dict[str, list[tuple[Field, int]]] = {}
-        for lit_id, codes in self._country_literals.items():
-            for field, lo, _ in found.get(lit_id, ()):
+        for lit_id, places in found.items():
+            codes = self._country_literals.get(lit_id, ())
+            for field, lo, _ in places if codes else ():
                 for code in codes:
                     out.setdefault(code, []).append((field, lo))
         return out
@@ -248,6 +265,29 @@ def _triggers(
     if not options:
         return None
     return min(options, key=lambda t: sum(_cost(literals.items[i]) for i in t))
+
+
+def _required(
+    node: Node, leaf_literals: dict[Leaf, tuple[int, ...]]
+) -> list[frozenset[int]] | None:
+    """Clauses (literal sets) each of which a matching document must contain one of.
+
+    None means no constraint (a negated part). Proximity implies AND; an OR needs one
+    literal of any of its children, so its clause is the union of theirs.
+    """
+    if isinstance(node, Term | Prefix | Entity):
+        return [frozenset(leaf_literals[node])]
+    if isinstance(node, Not):
+        return None
+    if isinstance(node, Scope):
+        return _required(node.child, leaf_literals)
+    if isinstance(node, Or):
+        parts = [_required(c, leaf_literals) for c in node.children]
+        if any(not p for p in parts):
+            return None
+        return [frozenset().union(*(c for p in parts if p for c in p))]
+    sides = node.children if isinstance(node, And) else (node.left, node.right)
+    return [c for side in sides for c in (_required(side, leaf_literals) or ())]
 
 
 def _leaf_spans(

@@ -18,6 +18,7 @@ Semantics (documented in docs/ARCHITECTURE.md terms):
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -101,7 +102,7 @@ class Evaluator:
             return []
         acc = positive[0]
         for spans in positive[1:]:
-            acc = _best([_merge(a, b) for a in acc for b in spans if _near(a, b, joined)])
+            acc = _best(_join_near(acc, spans, joined))
             if not acc:
                 return None  # the sides are in different fields: no covering span
         return acc
@@ -162,11 +163,9 @@ class Evaluator:
             self.anchor_leaves[id(node)] = sides
         if not sides:
             return None
-        best: set[tuple[Field, int]] | None = None
-        for side in sides:
-            tokens = {(s[0], s[1]) for leaf in side for s in self.occurrences(leaf)}
-            best = tokens if best is None or len(tokens) < len(best) else best
-        return best
+        # The side with fewer occurrences names fewer units to try.
+        side = min(sides, key=lambda ls: sum(len(self.occurrences(leaf)) for leaf in ls))
+        return {(s[0], s[1]) for leaf in side for s in self.occurrences(leaf)}
 
     def eval_near(self, node: Near, region: Region) -> Result:
         left = self.eval(node.left, region, node.distance)
@@ -175,8 +174,7 @@ class Evaluator:
         right = self.eval(node.right, region, node.distance)
         if not right:
             return None
-        out = [_merge(a, b) for a in left for b in right if _near(a, b, node.distance)]
-        return _best(out) or None
+        return _best(_join_near(left, right, node.distance)) or None
 
 
 def _inside(span: Span, region: Region) -> bool:
@@ -188,6 +186,19 @@ def _inside(span: Span, region: Region) -> bool:
 def _near(a: Span, b: Span, distance: int) -> bool:
     """Same field and at most `distance` word positions apart (adjacent words: 1)."""
     return a[0] == b[0] and max(b[1] - a[2] + 1, a[1] - b[2] + 1, 0) <= distance
+
+
+def _join_near(left: list[Span], right: list[Span], distance: int) -> list[Span]:
+    """Merged pairs of spans at most `distance` apart, via a sorted window (not all pairs)."""
+    ordered = sorted(right, key=lambda s: (s[0], s[1]))
+    keys = [(s[0], s[1]) for s in ordered]
+    widest = max(s[2] - s[1] for s in ordered)
+    out: list[Span] = []
+    for a in left:
+        lo = bisect_left(keys, (a[0], a[1] - distance - widest))
+        hi = bisect_right(keys, (a[0], a[2] - 1 + distance))
+        out.extend(_merge(a, b) for b in ordered[lo:hi] if _near(a, b, distance))
+    return out
 
 
 def _merge(a: Span, b: Span) -> Span:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from bot.matching.analysis import Analyzed
 from bot.matching.query import And, Entity, Near, Node, Not, Or, Prefix, Scope, Term, Within
@@ -21,7 +22,7 @@ def build_match(
     node: Node,
     doc: Analyzed,
     witnesses: tuple[Witness, ...],
-    countries: Mapping[str, Sequence[tuple[Field, int]]],
+    countries: Mentions,
 ) -> Match:
     """Assemble the Match: summary with highlights, explanation and ranked countries."""
     chosen = rank_sentences(witnesses)
@@ -33,7 +34,7 @@ def build_match(
         rule_name=rule.name,
         doc_id=doc.doc.id,
         witnesses=witnesses,
-        countries=rank_countries(doc, countries, chosen, witnesses),
+        countries=rank_countries(countries, chosen, witnesses),
         summary=summary,
         highlights=highlights,
         explanation=explain(node, ordered) or "",
@@ -162,31 +163,43 @@ def _group(text: str) -> str:
     return f"({text})" if " + " in text else text
 
 
-def rank_countries(
-    doc: Analyzed,
-    positions: Mapping[str, Sequence[tuple[Field, int]]],
-    chosen: Sequence[SentenceKey],
-    witnesses: Sequence[Witness],
-) -> tuple[str, ...]:
-    """ISO2 codes: matched @country terms, then those in the summary, then by frequency."""
-    in_query = [w.term.split(":", 1)[1] for w in witnesses if w.term.startswith("@country:")]
-    summary = set(chosen)
-    in_summary: Counter[str] = Counter()
-    first: dict[str, int] = {}
+@dataclass(frozen=True)
+class Mentions:
+    """Where a document mentions countries: computed once, shared by all its matches."""
+
+    by_frequency: tuple[str, ...]  # most mentioned first, ties by first mention
+    by_sentence: Mapping[SentenceKey, Counter[str]]
+
+
+def country_mentions(
+    doc: Analyzed, positions: Mapping[str, Sequence[tuple[Field, int]]]
+) -> Mentions:
+    """Index country mentions (code -> token positions) by sentence and by frequency."""
+    by_sentence: dict[SentenceKey, Counter[str]] = {}
+    first: dict[str, tuple[int, int]] = {}
     for code, places in positions.items():
         for field, tok in places:
-            if (field, doc.fields[field].sentence_of[tok]) in summary:
-                in_summary[code] += 1
-            order = tok if field == "title" else tok + 1_000_000
+            key = (field, doc.fields[field].sentence_of[tok])
+            by_sentence.setdefault(key, Counter())[code] += 1
+            order = (0 if field == "title" else 1, tok)
             first[code] = min(first.get(code, order), order)
-    ranked = sorted(
-        positions,
-        key=lambda c: (
-            c not in in_query,
-            -in_summary[c],
-            -len(positions[c]),
-            first.get(c, 0),
-            c,
-        ),
+    ranked = sorted(positions, key=lambda c: (-len(positions[c]), first[c], c))
+    return Mentions(tuple(ranked), by_sentence)
+
+
+def rank_countries(
+    mentions: Mentions, chosen: Sequence[SentenceKey], witnesses: Sequence[Witness]
+) -> tuple[str, ...]:
+    """ISO2 codes: matched @country terms, then those in the summary, then by frequency."""
+    in_query = dict.fromkeys(
+        w.term.split(":", 1)[1] for w in witnesses if w.term.startswith("@country:")
     )
-    return tuple(dict.fromkeys(in_query)) + tuple(c for c in ranked if c not in in_query)
+    in_summary: Counter[str] = Counter()
+    for key in chosen:
+        in_summary.update(mentions.by_sentence.get(key, {}))
+    base = {code: i for i, code in enumerate(mentions.by_frequency)}
+    rest = sorted(
+        (c for c in mentions.by_frequency if c not in in_query),
+        key=lambda c: (-in_summary[c], base[c]),
+    )
+    return tuple(in_query) + tuple(rest)

@@ -96,11 +96,22 @@ class Token:
 
 def tokenize(text: str) -> list[Token]:
     """Word tokens on Unicode word boundaries, normalised, with original offsets."""
+    texts, starts, ends = token_spans(text)
+    return [Token(t, a, b) for t, a, b in zip(texts, starts, ends, strict=True)]
+
+
+def token_spans(text: str) -> tuple[list[str], list[int], list[int]]:
+    """Normalised tokens with their original start and end offsets, as parallel lists."""
     norm = normalize(text)
-    return [
-        Token(m.group(), norm.start(m.start()), norm.end(m.end() - 1))
-        for m in _WORD.finditer(norm.text)
-    ]
+    found = list(_WORD.finditer(norm.text))
+    texts = [m.group() for m in found]
+    if norm.starts is None:  # identity map: the common case, kept fast
+        return texts, [m.start() for m in found], [m.end() for m in found]
+    return (
+        texts,
+        [norm.start(m.start()) for m in found],
+        [norm.end(m.end() - 1) for m in found],
+    )
 
 
 def words(text: str) -> tuple[str, ...]:
