@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bisect import bisect_left
-from itertools import accumulate
 from dataclasses import dataclass
+from itertools import accumulate
 
 from bot.matching.text import paragraph_spans, sentence_spans, token_spans
 from bot.models import Document, Field
