@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,16 +27,18 @@ OTHER_WIRE = Source(id="other-wire", name="Other Wire", url="http://127.0.0.1/ot
 
 @dataclass
 class Clock:
-    """A clock the test moves by hand."""
+    """Starts at START and runs, so pacing works; the test jumps it forward by hand."""
 
-    now: datetime = START
+    base: datetime = START
+    offset: timedelta = timedelta()
+    started: float = field(default_factory=time.monotonic)
 
     def __call__(self) -> datetime:
-        return self.now
+        return self.base + self.offset + timedelta(seconds=time.monotonic() - self.started)
 
     def advance(self, **delta: float) -> None:
-        """Move time forward."""
-        self.now += timedelta(**delta)
+        """Jump forward."""
+        self.offset += timedelta(**delta)
 
 
 @dataclass
