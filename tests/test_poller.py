@@ -158,7 +158,7 @@ async def test_same_story_from_two_sources_is_one_story(
     members = store.story_articles(a.story_id)
     assert sorted(m.source_id for m in members) == ["council", "media"]
     assert store.count_articles() == 2
-    assert store.story_sources(a.story_id) == [
+    assert sorted(store.story_sources(a.story_id)) == [  # polled concurrently: any order
         ("Council", "https://council.example/press/1"),
         ("Media", "https://news.example/world/42?utm_source=rss"),
     ]
@@ -278,3 +278,59 @@ def test_status_lines() -> None:
 )
 def test_teaser_detection(text: str, teaser: bool) -> None:
     assert is_teaser(text) is teaser
+
+
+def run_poll_cli(tmp_path: Path, catalog: Path, *, allow_private: bool) -> list[str]:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SANCTIONS_BOT_", "TELEGRAM_"))}
+    if allow_private:
+        env["SANCTIONS_BOT_ALLOW_PRIVATE_NETWORK"] = "1"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "poll",
+            "--once",
+            "--db",
+            str(tmp_path / "cli.db"),
+            "--sources",
+            str(catalog),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
+def test_poll_once_cli_prints_one_line_per_source(tmp_path: Path, server: FeedServer) -> None:
+    server.feed("/ep.xml", "rss2_quirks.xml", etag='"1"')
+    server.route("/down", b"x", status=503, content_type="text/plain")
+    catalog = tmp_path / "sources.yaml"
+    catalog.write_text(
+        "sources:\n"
+        f"  - {{id: ep-press, name: EP, url: '{server.url('/ep.xml')}', tier: official}}\n"
+        f"  - {{id: ofac-recent, name: OFAC, url: '{server.url('/down')}'}}\n",
+        encoding="utf-8",
+    )
+    first = run_poll_cli(tmp_path, catalog, allow_private=True)
+    assert [line.split()[:2] for line in first] == [["ep-press", "ok"], ["ofac-recent", "error"]]
+    assert "4 items, 4 new" in first[0]
+    assert "HTTP 503 (1 failure in a row, next try in 15m)" in first[1]
+    second = run_poll_cli(tmp_path, catalog, allow_private=True)
+    assert second[0].split()[:3] == ["ep-press", "not_modified", "not"]
+    assert "HTTP 503 (2 failures in a row, next try in 30m)" in second[1]
+    assert server.requests("/ep.xml")[-1].status == 304
+    before = len(server.requests())
+    (tmp_path / "cli.db").unlink()
+    refused = run_poll_cli(tmp_path, catalog, allow_private=False)
+    assert all("refused: 127.0.0.1 is a loopback address" in line for line in refused)
+    assert len(server.requests()) == before  # the guard refused before connecting
