@@ -178,14 +178,15 @@ def _terms(value: object) -> dict[str, tuple[str, ...]]:
 
 
 def _check_query(query: str, terms: Mapping[str, tuple[str, ...]]) -> None:
+    # Term lists first, so that a bad item is reported where it is written.
+    for name, items in terms.items():
+        for index, item in enumerate(items, 1):
+            try:
+                parse_query(item)
+            except QuerySyntaxError as err:
+                raise PackError(f"terms.{name} item {index} {item!r}: {err}") from None
     try:
         parse_query(query, terms=terms)
-        for name, items in terms.items():
-            for index, item in enumerate(items, 1):
-                try:
-                    parse_query(item)
-                except QuerySyntaxError as err:
-                    raise PackError(f"terms.{name} item {index} {item!r}: {err}") from None
     except QuerySyntaxError as err:
         raise PackError(f"query: {err}") from None
 

@@ -440,7 +440,7 @@ class _Parser:
                 node = parse_query(str(item), resolver=self.resolver)
             except QuerySyntaxError as err:
                 raise QuerySyntaxError(
-                    f"in ${name} item {index} ({str(item)!r}): {err.message} at position {err.position}",
+                    f"{err.message} in ${name} item {index} ({str(item)!r}, position {err.position})",
                     tok.pos,
                     err.expected,
                     self.query,
