@@ -99,19 +99,21 @@ class _Article:
         return f"{_cap(self.country())}: {rng.choice(self.topics)} and {self.measure()}"
 
 
-def make_articles(count: int, seed: int = 11, world: World | None = None) -> list[Document]:
-    """`count` deterministic articles of about 3 KB, paragraphs separated by blank lines."""
+def make_articles(
+    count: int, seed: int = 11, world: World | None = None, size: int = ARTICLE_BYTES
+) -> list[Document]:
+    """`count` deterministic articles of about `size` bytes, paragraphs separated by blank lines."""
     world = world or make_world()
     rng = random.Random(seed)
     docs: list[Document] = []
     for index in range(count):
         art = _Article(rng, world)
         paragraphs: list[str] = []
-        size = 0
-        while size < ARTICLE_BYTES:
+        length = 0
+        while length < size:
             para = " ".join(art.sentence() for _ in range(rng.randint(2, 5)))
             paragraphs.append(para)
-            size += len(para) + 2
+            length += len(para) + 2
         docs.append(Document(id=str(index), title=art.title(), text="\n\n".join(paragraphs)))
     return docs
 
