@@ -172,3 +172,21 @@ async def test_fetch_article_text(server: FeedServer, client: httpx.AsyncClient)
     server.route("/img", b"\x89PNG", content_type="image/png")
     with pytest.raises(SourceError, match="not HTML: got image/png"):
         await fetcher(client).fetch_article_text(server.url("/img"))
+
+
+@pytest.mark.parametrize(
+    "url", ["http://exa mple.test/feed", "http://[::1/feed", "http://x" + "\u3002" * 3 + "/"]
+)
+async def test_malformed_urls_are_source_errors(client: httpx.AsyncClient, url: str) -> None:
+    with pytest.raises(SourceError):
+        await fetcher(client, resolver=StaticResolver({})).fetch(url)
+
+
+async def test_waiting_for_a_host_slot_does_not_count_against_the_timeout(
+    server: FeedServer, client: httpx.AsyncClient
+) -> None:
+    # Five requests one at a time take ~2s in all, longer than the 1.5s deadline of each.
+    server.route("/slowish", RSS, delay=0.4)
+    f = fetcher(client, per_host_limit=1, timeout=1.5)
+    results = await asyncio.gather(*(f.fetch(server.url("/slowish")) for _ in range(5)))
+    assert [r.status for r in results] == ["ok"] * 5 and server.max_active == 1

@@ -82,16 +82,15 @@ class Fetcher:
         """GET the source's URL; SourceError with a short human reason on any failure."""
         url = source_or_url.url if isinstance(source_or_url, Source) else source_or_url
         try:
-            # One deadline for the whole fetch: httpx's read timeout is per read,
-            # so a server dripping a byte a second would otherwise never time out.
-            async with asyncio.timeout(self.timeout):
-                return await self._follow(url, validators or Validators())
+            return await self._follow(url, validators or Validators())
         except TimeoutError:
             raise SourceError(f"timed out after {_seconds(self.timeout)}") from None
         except httpx.TimeoutException:
             raise SourceError(f"timed out after {_seconds(self.timeout)}") from None
         except httpx.HTTPError as exc:
             raise SourceError(_transport_reason(exc)) from None
+        except (httpx.InvalidURL, UnicodeError) as exc:
+            raise SourceError(f"bad URL: {_short(exc)}", transient=False) from None
 
     async def fetch_article_text(self, url: str) -> str:
         """The readable text of an article page (for feeds that carry only a teaser)."""
@@ -109,7 +108,10 @@ class Fetcher:
             target = httpx.URL(url)
             if target.scheme not in ("http", "https") or not target.host:
                 raise SourceError(f"refused: not an http(s) URL: {url[:100]}", transient=False)
-            async with self._slot(target.host):
+            # The deadline covers one hop from connect to last byte (httpx's read
+            # timeout is per read, so a server dripping a byte a second would
+            # never trip it), but not the wait for a per-host slot.
+            async with self._slot(target.host), asyncio.timeout(self.timeout):
                 response = await self._send(target, validators)
                 try:
                     if response.status_code in _REDIRECTS:

@@ -205,9 +205,10 @@ class Poller:
         delay = self.backoff(source, failures)
         failures = self.store.record_poll_failure(source.id, reason, self.clock() + delay)
         if failures >= self.failure_threshold and self.store.mark_failure_reported(source.id):
+            hint = " This site is known to block non-browser clients." if source.blocks_bots else ""
             await self._tell(
                 f"Source {source.name} ({source.id}) is failing: {reason}. "
-                f"{failures} failures in a row; next try in {format_delay(delay)}."
+                f"{failures} failures in a row; next try in {format_delay(delay)}.{hint}"
             )
         return SourceStatus(
             source.id,
