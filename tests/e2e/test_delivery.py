@@ -69,6 +69,9 @@ async def test_digest_arrives_as_one_message(live_bot: Harness) -> None:
     for country in COUNTRIES[:3]:
         assert f"{country}: Council adopts" in digest.plain
     assert not any(_is_alert(m) for m in bot.server.sent(USER))
+    await bot.server.wait_until(
+        lambda: {v.state for v in bot.runtime.store.recent_alerts(USER)} == {"sent"}
+    )
     # The next ones wait for the next period, then come together.
     for country in COUNTRIES[3:5]:
         bot.ingest(*eu_sanctions_article(country))
