@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 
 _WORD = re.compile(r"\w+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _PARAGRAPH_BREAK = re.compile(r"[\r\n\u2028\u2029\x0b\x0c\x85]+")
 # A sentence may end after ., ! ? or … optionally followed by closing quotes/brackets.
 _TERMINATOR = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)")
@@ -44,7 +45,13 @@ def fold(text: str) -> str:
     """Normalise text for matching: NFKC, casefold, accents and format characters removed."""
     if text.isascii():
         return text.lower()
-    return text.translate(_TABLE)
+    # Only the non-ASCII runs need the table; lower() on folded output changes nothing
+    # but ASCII letters, and never a length (no folded character expands under lower()).
+    return _NON_ASCII.sub(_fold_run, text).lower()
+
+
+def _fold_run(run: re.Match[str]) -> str:
+    return run.group().translate(_TABLE)
 
 
 @dataclass(frozen=True)
