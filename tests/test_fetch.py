@@ -150,7 +150,7 @@ async def test_non_http_redirect_is_refused(server: FeedServer, client: httpx.As
 
 
 async def test_per_host_concurrency_limit(server: FeedServer, client: httpx.AsyncClient) -> None:
-    server.route("/slow", RSS, delay=0.3)
+    server.route("/slow", RSS, delay=0.5)
     f = fetcher(client, per_host_limit=2)
     results = await asyncio.gather(*(f.fetch(server.url("/slow")) for _ in range(6)))
     assert all(r.body == RSS for r in results)

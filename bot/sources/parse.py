@@ -71,8 +71,11 @@ def parse_xml(text: str, source: Source, url: str, content_type: str | None) -> 
     parsed = feedparser.parse(
         data,
         response_headers={"content-location": url, "content-type": "application/xml"},
-        resolve_relative_uris=True,
-        sanitize_html=True,
+        # Item HTML becomes plain text (html_to_text drops scripts and styles), so
+        # feedparser's sanitiser and in-content URI rewriting are wasted work: 4x
+        # faster without them. Item links are still resolved (xml:base, base URL).
+        resolve_relative_uris=False,
+        sanitize_html=False,
     )
     items = list(parsed.entries)
     if parsed.get("bozo"):
