@@ -126,7 +126,7 @@ def rules_check(args: argparse.Namespace, settings: Settings) -> int:
     failures = check_packs(packs, load_gazetteer())
     for failure in failures:
         print(failure)
-    examples = sum(len(p.examples_match) + len(p.examples_no_match) for p in packs)
+    examples = sum(len(p.match_examples) + len(p.no_match_examples) for p in packs)
     print(f"{len(packs)} packs, {examples} examples, {len(failures)} failures")
     return 1 if failures else 0
 

@@ -16,7 +16,7 @@ def read_documents(data: bytes, name: str) -> list[Document]:
     """Detect the input format and return the articles it holds."""
     text = data.decode("utf-8-sig", errors="replace")
     head = text.lstrip()[:2048].lower()
-    if head.startswith("{"):
+    if head.startswith("{") or _first_line_is_json(text):
         return _json_lines(text, name)
     if head.startswith("<") and any(m in head for m in _FEED_MARKERS):
         return _feed(data, name)
@@ -25,6 +25,18 @@ def read_documents(data: bytes, name: str) -> list[Document]:
     if not text.strip():
         raise UserInputError(f"{name}: no text to scan")
     return [Document(id=name, title="", text=text)]
+
+
+def _first_line_is_json(text: str) -> bool:
+    # A JSON array or string on the first line is a malformed JSON-lines file, not prose.
+    first = text.lstrip().split("\n", 1)[0].strip()
+    if not first.startswith(("[", '"')):
+        return False
+    try:
+        json.loads(first)
+    except json.JSONDecodeError:
+        return False
+    return True
 
 
 def _json_lines(text: str, name: str) -> list[Document]:
