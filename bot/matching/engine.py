@@ -152,11 +152,7 @@ class Engine:
             for lit in found:
                 candidates.update(self._by_literal.get(lit, ()))
             present = set(found)
-            indexes = [
-                i
-                for i in sorted(candidates)
-                if not any(c.isdisjoint(present) for c in self._compiled[i].required)
-            ]
+            indexes = [i for i in sorted(candidates) if _possible(self._compiled[i], present)]
         spans_cache: dict[Leaf, list[Span]] = {}
 
         def occurrences(leaf: Leaf) -> list[Span]:
@@ -167,13 +163,14 @@ class Engine:
 
         evaluator = Evaluator(analyzed, occurrences, self._anchor_leaves)
         countries: Mentions | None = None
+        made: dict[RawWitness, Witness] = {}  # rules share terms: build each witness once
         matches: list[Match] = []
         for index in indexes:
             item = self._compiled[index]
             result = evaluator.holds(item.node)
             if result is None:
                 continue
-            witnesses = _witnesses(analyzed, result)
+            witnesses = _witnesses(analyzed, result, made)
             if countries is None:
                 countries = country_mentions(analyzed, self._countries(found))
             matches.append(build_match(item.rule, item.node, analyzed, witnesses, countries))
@@ -304,15 +301,29 @@ def _leaf_spans(
     return spans
 
 
-def _witnesses(analyzed: Analyzed, spans: list[Span]) -> tuple[Witness, ...]:
+def _possible(item: CompiledRule, present: set[int]) -> bool:
+    """Whether every required clause of the rule has a literal in the document."""
+    for clause in item.required:
+        if clause.isdisjoint(present):
+            return False
+    return True
+
+
+def _witnesses(
+    analyzed: Analyzed, spans: list[Span], made: dict[RawWitness, Witness]
+) -> tuple[Witness, ...]:
     """Raw witnesses -> Witness with original offsets, deduplicated, in reading order."""
     raw: set[RawWitness] = {w for span in spans for w in span[3]}
-    order = {"title": 0, "text": 1}
+    ordered = sorted(raw, key=lambda w: (w[1] == "text", w[2], w[3], w[0]))[:MAX_WITNESSES]
     out: list[Witness] = []
-    for label, field, lo, hi in sorted(raw, key=lambda w: (order[w[1]], w[2], w[3], w[0])):
-        ft = analyzed.fields[field]
-        start, end = ft.starts[lo], ft.ends[hi - 1]
-        out.append(Witness(label, field, ft.sentence_of[lo], start, end, ft.original[start:end]))
-        if len(out) >= MAX_WITNESSES:
-            break
+    for item in ordered:
+        wit = made.get(item)
+        if wit is None:
+            label, field, lo, hi = item
+            ft = analyzed.fields[field]
+            start, end = ft.starts[lo], ft.ends[hi - 1]
+            wit = made[item] = Witness(
+                label, field, ft.sentence_of[lo], start, end, ft.original[start:end]
+            )
+        out.append(wit)
     return tuple(out)

@@ -66,7 +66,10 @@ class Evaluator:
     def eval(self, node: Node, region: Region, joined: int | None) -> Result:
         """Evaluate `node` within `region`; inside NEAR/n, `joined` = n asks for covering spans."""
         if isinstance(node, Term | Prefix | Entity):
-            found = [s for s in self.occurrences(node) if _inside(s, region)]
+            every = self.occurrences(node)
+            if region is None:
+                return every or None  # shared, never mutated: results are always new lists
+            found = [s for s in every if _inside(s, region)]
             return found or None
         if isinstance(node, Or):
             return self.eval_or(node, region, joined)

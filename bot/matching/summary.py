@@ -52,10 +52,16 @@ def rank_sentences(witnesses: Sequence[Witness]) -> list[SentenceKey]:
     sits next to one already chosen: a lone mention far away is not what carried it.
     """
     terms: dict[SentenceKey, set[str]] = {}
-    hits: Counter[SentenceKey] = Counter()
+    hits: dict[SentenceKey, int] = {}
     for w in witnesses:
-        terms.setdefault(_key(w), set()).add(w.term)
-        hits[_key(w)] += 1
+        key = (w.field, w.sentence)
+        seen = terms.get(key)
+        if seen is None:
+            terms[key] = {w.term}
+            hits[key] = 1
+        else:
+            seen.add(w.term)
+            hits[key] += 1
     keys = [k for k in terms if k[0] == "text"] or list(terms)
     keys.sort(key=lambda k: (-len(terms[k]), -hits[k], k[1]))
     chosen = keys[:1]
@@ -134,29 +140,43 @@ def explain(node: Node, witnesses: Sequence[Witness]) -> str | None:
     Each term shows its first witness in `witnesses` order (callers put the lead sentence
     first); both sides of a proximity operator are shown from one shared sentence if any.
     """
-    if isinstance(node, Term | Prefix | Entity):
-        return next((w.surface for w in witnesses if w.term == node.label), None)
-    if isinstance(node, Not):
-        return None
-    if isinstance(node, Scope):
-        inner = explain(node.child, witnesses)
-        return f"{node.field}: {inner}" if inner else None
-    if isinstance(node, Or):
-        return next((e for c in node.children if (e := explain(c, witnesses))), None)
-    if isinstance(node, And):
-        found = [e for c in node.children if (e := explain(c, witnesses))]
-        return " + ".join(found) or None
-    assert isinstance(node, Within | Near)
-    op = f"/{node.unit}" if isinstance(node, Within) else f"NEAR/{node.distance}"
-    for key in dict.fromkeys(_key(w) for w in witnesses):
-        shared = [w for w in witnesses if _key(w) == key]
-        left, right = explain(node.left, shared), explain(node.right, shared)
-        if left and right:
-            return f"{_group(left)} {op} {_group(right)}"
-    left, right = explain(node.left, witnesses), explain(node.right, witnesses)
-    if not (left and right):
-        return left or right
-    return f"{_group(left)} {op} {_group(right)}"
+    return _Explainer(witnesses).explain(node, None)
+
+
+class _Explainer:
+    """Looks surfaces up by term, overall or within one sentence."""
+
+    def __init__(self, witnesses: Sequence[Witness]) -> None:
+        self.first: dict[str, str] = {}
+        self.groups: dict[SentenceKey, dict[str, str]] = {}
+        for w in witnesses:
+            self.first.setdefault(w.term, w.surface)
+            self.groups.setdefault((w.field, w.sentence), {}).setdefault(w.term, w.surface)
+
+    def explain(self, node: Node, key: SentenceKey | None) -> str | None:
+        surfaces = self.first if key is None else self.groups[key]
+        if isinstance(node, Term | Prefix | Entity):
+            return surfaces.get(node.label)
+        if isinstance(node, Not):
+            return None
+        if isinstance(node, Scope):
+            inner = self.explain(node.child, key)
+            return f"{node.field}: {inner}" if inner else None
+        if isinstance(node, Or):
+            return next((e for c in node.children if (e := self.explain(c, key))), None)
+        if isinstance(node, And):
+            found = [e for c in node.children if (e := self.explain(c, key))]
+            return " + ".join(found) or None
+        assert isinstance(node, Within | Near)
+        op = f"/{node.unit}" if isinstance(node, Within) else f"NEAR/{node.distance}"
+        for group in self.groups if key is None else (key,):
+            left, right = self.explain(node.left, group), self.explain(node.right, group)
+            if left and right:
+                return f"{_group(left)} {op} {_group(right)}"
+        left, right = self.explain(node.left, key), self.explain(node.right, key)
+        if not (left and right):
+            return left or right
+        return f"{_group(left)} {op} {_group(right)}"
 
 
 def _group(text: str) -> str:
