@@ -43,7 +43,8 @@ def search(rt: Runtime, w: Where, args: str) -> Reply:
         found = rt.store.search_articles(args, limit=SEARCH_RESULTS)
     except UserInputError as exc:
         return Reply(views.bad_search(args, str(exc)))
-    return Reply(views.search_results(args, found))
+    names = {s.id: s.name for s in rt.store.list_sources()}
+    return Reply(views.search_results(args, found, names))
 
 
 def alert(rt: Runtime, w: Where, args: str) -> Reply:

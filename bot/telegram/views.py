@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from html import escape
 from typing import Protocol
@@ -206,8 +206,11 @@ def recent_list(views: Sequence[AlertView], offset: int, total: int) -> str:
     return "\n".join(lines)
 
 
-def search_results(query: str, articles: Sequence[Article]) -> str:
+def search_results(
+    query: str, articles: Sequence[Article], source_names: Mapping[str, str] | None = None
+) -> str:
     """The /search answer."""
+    names = source_names or {}
     if not articles:
         return f"🔎 Nothing stored matches <code>{escape(query)}</code>."
     lines = [
@@ -216,7 +219,8 @@ def search_results(query: str, articles: Sequence[Article]) -> str:
     for a in articles:
         day = a.published or a.fetched
         lines.append(
-            f"• {_link(a.url, _short(a.title) or '(untitled)')} — {escape(a.source_id)}, {day:%Y-%m-%d}"
+            f"• {_link(a.url, _short(a.title) or '(untitled)')} — "
+            f"{escape(names.get(a.source_id, a.source_id))}, {day:%Y-%m-%d}"
         )
     return "\n".join(lines)
 

@@ -105,6 +105,7 @@ async def start_harness(
         admin_ids=frozenset(admins),
     )
     runtime = Runtime.open(settings, clock, with_sources=False)
+    runtime.store.sync_sources([WIRE, OTHER_WIRE])
     app = build_application(
         runtime,
         rate_limiter=AIORateLimiter(overall_max_rate=0, group_max_rate=0),

@@ -48,9 +48,10 @@ async def test_timezone(bot: Harness) -> None:
 
 
 async def test_sources_health_and_admin_only_changes(bot: Harness) -> None:
-    # The harness does not load the catalog: the store starts with no sources.
+    # The harness's store knows two sources, never polled.
     reply = await bot.ask("/sources", USER)
-    assert "No sources" in reply.plain
+    assert "⏳ test-wire Test Wire · last ok never" in reply.plain
+    assert "other-wire" in reply.plain
     reply = await bot.ask("/sources add wire http://127.0.0.1:9/feed.xml", USER)
     assert "Only the bot's administrators" in reply.plain
     assert bot.runtime.store.get_source("wire") is None
