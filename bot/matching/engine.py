@@ -116,11 +116,12 @@ class Engine:
         leaf_literals: dict[Leaf, tuple[int, ...]] = {}
         compiled: list[CompiledRule] = []
         seen: set[str] = set()
+        interned: dict[Node, Node] = {}
         for rule in rules:
             if rule.key in seen:
                 raise QuerySyntaxError(f"rule {rule.key}: duplicate rule key", 0, "unique keys")
             seen.add(rule.key)
-            node = _parse_rule(rule, resolver)
+            node = _intern(_parse_rule(rule, resolver), interned)
             for leaf in leaves(node):
                 if leaf not in leaf_literals:
                     leaf_literals[leaf] = _leaf_ids(leaf, literals, resolver, names_cache)
@@ -245,23 +246,34 @@ def _triggers(
     node: Node, leaf_literals: dict[Leaf, tuple[int, ...]], literals: _Literals
 ) -> frozenset[int] | None:
     """Literals of which every match contains at least one; None when there is no such set."""
+    found = _trigger_set(node, leaf_literals, literals)
+    return None if found is None else found[0]
+
+
+ENTITY_COST = 5.0  # all the names of one entity occur about as often as one word
+
+
+def _trigger_set(
+    node: Node, leaf_literals: dict[Leaf, tuple[int, ...]], literals: _Literals
+) -> tuple[frozenset[int], float] | None:
+    """A trigger set and a guess of how often it fires (lower = rarer, preferred for AND)."""
     if isinstance(node, Term | Prefix | Entity):
-        return frozenset(leaf_literals[node])
+        ids = frozenset(leaf_literals[node])
+        cost = sum(_cost(literals.items[i]) for i in ids)
+        return ids, min(cost, ENTITY_COST) if isinstance(node, Entity) else cost
     if isinstance(node, Not):
         return None
     if isinstance(node, Scope):
-        return _triggers(node.child, leaf_literals, literals)
+        return _trigger_set(node.child, leaf_literals, literals)
     if isinstance(node, Or):
-        parts = [_triggers(c, leaf_literals, literals) for c in node.children]
+        parts = [_trigger_set(c, leaf_literals, literals) for c in node.children]
         if any(p is None for p in parts):
             return None
-        return frozenset().union(*(p for p in parts if p is not None))
+        sets = [p for p in parts if p is not None]
+        return frozenset().union(*(p[0] for p in sets)), sum(p[1] for p in sets)
     sides = node.children if isinstance(node, And) else (node.left, node.right)
-    assert isinstance(node, And | Near | Within)
-    options = [t for t in (_triggers(c, leaf_literals, literals) for c in sides) if t is not None]
-    if not options:
-        return None
-    return min(options, key=lambda t: sum(_cost(literals.items[i]) for i in t))
+    options = [t for t in (_trigger_set(c, leaf_literals, literals) for c in sides) if t]
+    return min(options, key=lambda t: t[1]) if options else None
 
 
 def _required(
@@ -299,6 +311,21 @@ def _leaf_spans(
                 seen.add(occ)
                 spans.append((occ[0], occ[1], occ[2], ((label, occ[0], occ[1], occ[2]),)))
     return spans
+
+
+def _intern(node: Node, table: dict[Node, Node]) -> Node:
+    """The canonical instance of `node` (children first), so equal subtrees share an id."""
+    if isinstance(node, And | Or):
+        node = type(node)(tuple(_intern(c, table) for c in node.children))
+    elif isinstance(node, Not):
+        node = Not(_intern(node.child, table))
+    elif isinstance(node, Scope):
+        node = Scope(node.field, _intern(node.child, table))
+    elif isinstance(node, Near):
+        node = Near(_intern(node.left, table), _intern(node.right, table), node.distance)
+    elif isinstance(node, Within):
+        node = Within(_intern(node.left, table), _intern(node.right, table), node.unit)
+    return table.setdefault(node, node)
 
 
 def _possible(item: CompiledRule, present: set[int]) -> bool:

@@ -58,6 +58,8 @@ class Evaluator:
     occurrences: Callable[[Term | Prefix | Entity], list[Span]]
     # id(Within node) -> the leaves of each anchored side; shareable across documents
     anchor_leaves: dict[int, list[list[Term | Prefix | Entity]]] = field(default_factory=dict)
+    # id(node) -> result over the whole document; ids are stable while the engine lives
+    memo: dict[int, Result] = field(default_factory=dict)
 
     def holds(self, node: Node) -> Result:
         """The evidence that `node` holds over the whole document, or None."""
@@ -65,6 +67,18 @@ class Evaluator:
 
     def eval(self, node: Node, region: Region, joined: int | None) -> Result:
         """Evaluate `node` within `region`; inside NEAR/n, `joined` = n asks for covering spans."""
+        if region is None and joined is None:
+            # Rules share sub-queries (the engine interns equal subtrees): evaluate each once.
+            key = id(node)
+            if key in self.memo:
+                return self.memo[key]
+            result = self.compute(node, None, None)
+            self.memo[key] = result
+            return result
+        return self.compute(node, region, joined)
+
+    def compute(self, node: Node, region: Region, joined: int | None) -> Result:
+        """Evaluate without the document-level memo."""
         if isinstance(node, Term | Prefix | Entity):
             every = self.occurrences(node)
             if region is None:
