@@ -239,11 +239,27 @@ def test_custom_data_dir_and_bad_lines(tmp_path: Path) -> None:
     assert gaz.names("body", "XY") == ("Some Body",)
 
     (tmp_path / "countries.txt").write_text("ZZ: Nowhere\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"countries.txt:1: unknown country code 'ZZ'"):
+    with pytest.raises(ConfigError, match=r"countries.txt:1: unknown code .ZZ."):
         load_gazetteer(tmp_path)
     (tmp_path / "countries.txt").write_text("no colon here\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"countries\.txt:1"):
         load_gazetteer(tmp_path)
     (tmp_path / "countries.txt").write_text("BY: Belarus || Minsk\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="empty name"):
+        load_gazetteer(tmp_path)
+
+
+def test_deny_phrases(gaz: Gazetteer) -> None:
+    assert "guinea pig" in folded(gaz.exclusions("country", "GN"))
+    assert "new jersey" in folded(gaz.exclusions("country", "JE"))
+    assert gaz.exclusions("country", "BY") == ()
+    assert gaz.exclusions("body", "EP") == ()
+    with pytest.raises(KeyError):
+        gaz.exclusions("country", "XX")
+
+
+def test_deny_lines_need_a_known_code(tmp_path: Path) -> None:
+    (tmp_path / "countries.txt").write_text("!GN: guinea pig\n", encoding="utf-8")
+    (tmp_path / "bodies.txt").write_text("!NOPE: x\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"bodies\.txt:1: unknown code 'NOPE'"):
         load_gazetteer(tmp_path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
@@ -28,6 +28,7 @@ class Gazetteer:
     """Names of countries and bodies; implements bot.models.EntityResolver."""
 
     tables: Mapping[str, _Table]  # kind -> code -> names, display name first
+    denied: Mapping[str, _Table] = field(default_factory=dict)  # kind -> code -> phrases
 
     def names(self, kind: str, code: str) -> tuple[str, ...]:
         """All surface forms of `@kind:code`; raises KeyError when unknown."""
@@ -40,6 +41,11 @@ class Gazetteer:
     def country_names(self) -> Mapping[str, tuple[str, ...]]:
         """ISO2 code -> every name, demonym and capital used to tag countries."""
         return self._table(COUNTRY)
+
+    def exclusions(self, kind: str, code: str) -> tuple[str, ...]:
+        """Phrases in which an alias does not mean the entity ('guinea pig' for GN)."""
+        self.names(kind, code)  # KeyError for unknown kinds and codes
+        return self.denied.get(kind, {}).get(code.upper(), ())
 
     def kinds(self) -> tuple[str, ...]:
         """The entity kinds this gazetteer knows, e.g. ('body', 'country')."""
@@ -62,13 +68,17 @@ class Gazetteer:
 
 def load_gazetteer(data_dir: Path | None = None) -> Gazetteer:
     """Build the gazetteer from pycountry and the bundled data files."""
-    countries = _Aliases()
+    countries, country_denied = _Aliases(), _Aliases()
     for country in pycountry.countries:
         countries.add(country.alpha_2, _pycountry_names(country))
-    _read_into(countries, _data_text("countries.txt", data_dir), "countries.txt", known=True)
-    bodies = _Aliases()
-    _read_into(bodies, _data_text("bodies.txt", data_dir), "bodies.txt", known=False)
-    return Gazetteer(tables=MappingProxyType({COUNTRY: countries.freeze(), BODY: bodies.freeze()}))
+    text = _data_text("countries.txt", data_dir)
+    _read_into(countries, country_denied, text, "countries.txt", known=True)
+    bodies, body_denied = _Aliases(), _Aliases()
+    _read_into(bodies, body_denied, _data_text("bodies.txt", data_dir), "bodies.txt", known=False)
+    return Gazetteer(
+        tables=MappingProxyType({COUNTRY: countries.freeze(), BODY: bodies.freeze()}),
+        denied=MappingProxyType({COUNTRY: country_denied.freeze(), BODY: body_denied.freeze()}),
+    )
 
 
 class _Aliases:
@@ -120,24 +130,26 @@ def _strip_parenthetical(name: str) -> str:
     return name
 
 
-def _read_into(table: _Aliases, text: str, label: str, *, known: bool) -> None:
-    """Parse 'CODE: name | name' lines ('-CODE: ...' removes names); `known`: code must exist."""
+def _read_into(table: _Aliases, denied: _Aliases, text: str, label: str, *, known: bool) -> None:
+    """Parse 'CODE: name | name' lines: '-CODE:' removes names, '!CODE:' lists deny phrases."""
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        removing = line.startswith("-")
-        code, sep, rest = line.removeprefix("-").partition(":")
+        marker = line[0] if line[0] in "-!" else ""
+        code, sep, rest = line.removeprefix(marker).partition(":")
         code = code.strip()
         names = [name.strip() for name in rest.split("|")]
         if not sep or not code.replace("_", "").isalnum() or code != code.upper():
             raise ConfigError(f"{label}:{number}: expected 'CODE: name | name ...'")
-        if known and code not in table:
-            raise ConfigError(f"{label}:{number}: unknown country code {code!r}")
+        if (known or marker) and code not in table:
+            raise ConfigError(f"{label}:{number}: unknown code {code!r}")
         if not all(names):
             raise ConfigError(f"{label}:{number}: empty name for {code}")
-        if removing:
+        if marker == "-":
             table.remove(code, names)
+        elif marker == "!":
+            denied.add(code, names)
         else:
             table.add(code, names)
 
