@@ -8,11 +8,6 @@ and /recent lists it. SIGTERM stops the bot cleanly.
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,18 +15,13 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.feeds import rss
-from tests.e2e.harness import ADMIN, BELARUS_TITLE, ROOT, belarus_text
+from tests.e2e.harness import ADMIN, BELARUS_TITLE, belarus_text
+from tests.e2e.process import bot_env, catalog_yaml, running_bot
 from tests.support.botapi import BotApiServer, SentMessage
 from tests.support.feedserver import FeedServer
 
 USER = 4242
 OLD_ITEM = ("old-1", "Weather in Brussels", "Sunny with some clouds over the weekend.")
-
-
-def bot_command() -> list[str]:
-    """The installed console script when there is one, else `python -m bot` (the same main)."""
-    script = shutil.which("sanctions-bot", path=str(Path(sys.executable).parent))
-    return [script, "run"] if script else [sys.executable, "-m", "bot", "run"]
 
 
 @pytest.fixture
@@ -56,32 +46,12 @@ async def test_walking_skeleton(tmp_path: Path, feed: FeedServer, telegram: BotA
     now = datetime.now(UTC)
     feed.route("/wire.xml", rss([OLD_ITEM], now))
     catalog = tmp_path / "sources.yaml"
-    catalog.write_text(
-        "sources:\n"
-        "  - id: loopback-wire\n"
-        "    name: Loopback Wire\n"
-        f"    url: {feed.url('/wire.xml')}\n"
-        "    kind: rss\n"
-        "    tier: media\n"
-        "    interval: 1m\n",
-        encoding="utf-8",
-    )
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": telegram.token,
-        "TELEGRAM_API_URL": telegram.base_url,
-        "SANCTIONS_BOT_DB": str(tmp_path / "bot.db"),
-        "SANCTIONS_BOT_SOURCES": str(catalog),
-        "SANCTIONS_BOT_ALLOW_PRIVATE_NETWORK": "1",
-        "SANCTIONS_BOT_ADMINS": str(ADMIN),
-        # A checkout that is not pip-installed still finds the package.
-        "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
-    }
-    log = (tmp_path / "bot.log").open("w")
-    proc = subprocess.Popen(bot_command(), cwd=tmp_path, env=env, stdout=log, stderr=log)
-    try:
-        await telegram.wait_until(lambda: bool(telegram.commands) or proc.poll() is not None, 60)
-        assert proc.poll() is None, (tmp_path / "bot.log").read_text()
+    catalog.write_text(catalog_yaml(feed.url("/wire.xml")), encoding="utf-8")
+    env = bot_env(telegram, tmp_path / "bot.db", catalog)
+    with running_bot(["run"], env, tmp_path) as bot:
+        await telegram.wait_until(lambda: bool(telegram.commands) or not bot.alive(), 60)
+        assert bot.alive(), bot.log()
+        # The first poll happens at start-up.
         await telegram.wait_until(lambda: len(feed.requests("/wire.xml")) >= 1, timeout=30)
 
         telegram.send_message(USER, USER, "/start")
@@ -104,14 +74,5 @@ async def test_walking_skeleton(tmp_path: Path, feed: FeedServer, telegram: BotA
         recent = await telegram.wait_for_message(USER, lambda m: "Recent alerts" in m.plain)
         assert BELARUS_TITLE in recent.plain
         assert telegram.stats()["errors"] == {}
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            code = proc.wait(timeout=30)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-            log.close()
-    output = (tmp_path / "bot.log").read_text()
-    assert code == 0, output
-    assert "Traceback" not in output, output
+    assert bot.returncode == 0, bot.log()
+    assert "Traceback" not in bot.log(), bot.log()

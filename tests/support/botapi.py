@@ -156,6 +156,7 @@ class BotApiServer:
         self._stopping = threading.Event()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._pusher: threading.Thread | None = None
         self.reset()
 
     # -- lifecycle --------------------------------------------------------
@@ -180,6 +181,7 @@ class BotApiServer:
             self.answered_429 = 0
             self.faults: dict[tuple[str, int | None], deque[Fault]] = defaultdict(deque)
             self.webhook: dict[str, Any] = {"url": "", "secret_token": None}
+            self.webhook_log: list[tuple[int, int]] = []  # (update_id, HTTP status; 0 = no answer)
             self.send_times: dict[int, list[float]] = defaultdict(list)
             self.limits: RateLimits | None = None
             self.rate_violations = 0
@@ -524,9 +526,44 @@ class BotApiServer:
 
     def _api_setWebhook(self, params: dict[str, Any]) -> bool:
         url = str(params.get("url") or "")
+        if url and not url.startswith(("http://", "https://")):
+            raise ApiError(400, "Bad Request: bad webhook: an HTTPS URL must be provided")
         with self._cond:
             self.webhook = {"url": url, "secret_token": params.get("secret_token")}
+            if str(params.get("drop_pending_updates", "")).lower() == "true":
+                self._confirmed = self._next_update - 1
+                self.updates = []
+            self._cond.notify_all()
+            if url and self._pusher is None:
+                self._pusher = threading.Thread(target=self._push_updates, daemon=True)
+                self._pusher.start()
         return True
+
+    def _push_updates(self) -> None:
+        """Webhook mode: POST each pending update, in order, until the bot answers 200."""
+        import httpx
+
+        with httpx.Client(timeout=10) as client:
+            while not self._stopping.is_set():
+                with self._cond:
+                    url, secret = self.webhook["url"], self.webhook["secret_token"]
+                    pending = [u for u in self.updates if u["update_id"] > self._confirmed]
+                    if not url or not pending:
+                        self._cond.wait(0.2)
+                        continue
+                    update = pending[0]
+                headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+                try:
+                    status = client.post(url, json=update, headers=headers).status_code
+                except httpx.HTTPError:
+                    status = 0
+                with self._cond:
+                    self.webhook_log.append((update["update_id"], status))
+                    if status == 200 and self.webhook["url"] == url:
+                        self._confirmed = max(self._confirmed, update["update_id"])
+                        self.updates = [u for u in self.updates if u["update_id"] > self._confirmed]
+                if status != 200:
+                    self._stopping.wait(0.3)  # as Telegram does: retry later
 
     def _api_getWebhookInfo(self, params: dict[str, Any]) -> dict[str, Any]:
         return {
