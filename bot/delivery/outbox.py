@@ -87,6 +87,7 @@ class OutboxWorker:
         batch: int = 20,
         part_gap: float = 1.0,
         message_limit: int = TELEGRAM_LIMIT,
+        max_wait: float = 0.25,
         rand: Callable[[], float] = random.random,
     ) -> None:
         self.store = store
@@ -95,6 +96,7 @@ class OutboxWorker:
         self.pacer = Pacer(pacing or Pacing())
         self.backoff = backoff or Backoff()
         self.batch = batch
+        self.max_wait = max_wait  # seconds a run may wait for a chat that is almost allowed
         self.rand = rand
         self.paused_until: datetime | None = None
         self._stopping = False
@@ -147,8 +149,9 @@ class OutboxWorker:
     async def _run(self, now: datetime, limit: int, report: DeliveryReport) -> None:
         chats: dict[int, Chat] = {}
         muted: dict[int, set[str]] = {}
+        nearly: list[tuple[AlertView, Chat, float]] = []  # allowed within max_wait seconds
         for alert_id in self.store.due_alert_ids(now, limit):
-            if self._stopping or not self.pacer.global_ready(now):
+            if self._stopping or report.paused or not self.pacer.global_ready(self.clock()):
                 break
             view = self.store.alert_view(alert_id)
             if view is None or view.state not in ("pending", "failed"):
@@ -159,11 +162,38 @@ class OutboxWorker:
                 muted[chat.id] = self.store.muted_rules(chat.id, now)
             if not self._admissible(view, chat, now, muted[chat.id], report):
                 continue
+            wait = self.pacer.chat_wait(chat.id, is_group(chat), self.clock())
+            if wait > 0:
+                waiting = any(c.id == chat.id for _, c, _ in nearly)
+                if wait <= self.max_wait and not waiting:
+                    nearly.append((view, chat, wait))
+                else:
+                    report.deferred += 1
+                continue
             await self._deliver(view, chat, report)
-            if report.paused:
-                break
             chats.pop(chat.id, None)  # reread: a delivery may have changed the chat
             await asyncio.sleep(0)  # let command replies in between alerts
+        await self._send_nearly_ready(nearly, report)
+
+    async def _send_nearly_ready(
+        self, nearly: list[tuple[AlertView, Chat, float]], report: DeliveryReport
+    ) -> None:
+        """Chats whose pause ends within `max_wait`: wait once, then send what is allowed.
+
+        Without this a job that runs every second would find a chat 0.99 s after
+        its last message and skip it for a whole interval, halving the rate.
+        """
+        if not nearly or self._stopping or report.paused:
+            report.deferred += len(nearly)
+            return
+        await asyncio.sleep(max(wait for _, _, wait in nearly))
+        for view, chat, _ in nearly:
+            now = self.clock()
+            ready = self.pacer.chat_ready(chat.id, is_group(chat), now)
+            if self._stopping or report.paused or not ready or not self.pacer.global_ready(now):
+                report.deferred += 1
+                continue
+            await self._deliver(view, chat, report)
 
     def _chat(self, chat_id: int) -> Chat:
         return self.store.get_chat(chat_id) or Chat(id=chat_id)
@@ -184,9 +214,6 @@ class OutboxWorker:
             self.store.hold_alert(view.id, until, "quiet hours")
             report.held += 1
             return False
-        if not self.pacer.chat_ready(chat.id, is_group(chat), now):
-            report.deferred += 1
-            return False
         return True
 
     async def _deliver(self, view: AlertView, chat: Chat, report: DeliveryReport) -> None:
@@ -199,8 +226,12 @@ class OutboxWorker:
             silent=view.priority == "low",
         )
 
+        started = self.clock()  # pacing counts from when a send begins, as Telegram does
+
         async def part_done(part: int, total: int, message_id: int, resumable: bool) -> None:
-            self.pacer.record(out.chat_id, is_group(chat), self.clock())
+            nonlocal started
+            self.pacer.record(out.chat_id, is_group(chat), started)
+            started = self.clock()
             if part < total and resumable:
                 self.store.mark_part_sent(view.id, part, message_id)
 

@@ -63,16 +63,20 @@ class Pacer:
 
     def chat_ready(self, chat_id: int, is_group: bool, now: datetime) -> bool:
         """Whether a message to this chat now stays within the per-chat and group limits."""
+        return self.chat_wait(chat_id, is_group, now) <= 0
+
+    def chat_wait(self, chat_id: int, is_group: bool, now: datetime) -> float:
+        """Seconds until a message to this chat is allowed (0 when it is allowed now)."""
         p = self.pacing
+        wait = 0.0
         last = self._last.get(chat_id)
-        too_soon = last is not None and now - last < timedelta(seconds=p.per_chat_interval)
-        if p.per_chat_interval and too_soon:
-            return False
+        if p.per_chat_interval and last is not None:
+            wait = p.per_chat_interval - (now - last).total_seconds()
         if is_group and p.group_per_minute:
             window = self._trim(self._groups.get(chat_id, deque()), now, 60)
             if len(window) >= p.group_per_minute:
-                return False
-        return True
+                wait = max(wait, 60 - (now - window[0]).total_seconds())
+        return max(0.0, wait)
 
     def global_ready(self, now: datetime) -> bool:
         """Whether one more message now stays within the overall limit."""
