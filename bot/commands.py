@@ -29,9 +29,10 @@ def demo(args: argparse.Namespace, settings: Settings) -> int:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Run the Telegram bot until SIGINT/SIGTERM."""
+    from bot.logging import install_redaction
     from bot.telegram.app import run_bot
 
-    settings.require_token()
+    install_redaction(settings.require_token())  # httpx logs URLs that carry the token
     runtime = Runtime.open(settings)
     try:
         run_bot(runtime, webhook_url=args.webhook_url, listen=args.listen, port=args.port)
