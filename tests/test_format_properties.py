@@ -19,6 +19,7 @@ from bot.delivery.format import (
 )
 from bot.delivery.htmlsplit import utf16_len
 from bot.models import AlertView
+from tests.support.tghtml import parse_html, text_length
 
 NASTY = [
     "<b>",
@@ -97,6 +98,8 @@ FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 def test_alert_is_valid_telegram_html(view: AlertView) -> None:
     html = format_alert(view)
     assert validate_telegram_html(html) == [], html
+    plain, _ = parse_html(html)  # raises HtmlEntityError where Telegram would refuse
+    assert plain.strip() and text_length(plain) <= 4096
     for markup in (format_alert_detail(view), format_digest([view, view], "hourly")):
         assert validate_telegram_html(markup, limit=None) == [], markup
 
@@ -110,6 +113,8 @@ def test_every_part_is_within_the_limit_and_valid(view: AlertView, limit: int) -
     for part in parts:
         assert utf16_len(part) <= limit
         assert validate_telegram_html(part, limit) == [], (part, limit)
+        plain, _ = parse_html(part)  # the Bot API test server's independent parser agrees
+        assert 0 < text_length(plain) <= limit
     # nothing visible is lost: the parts carry the same text (whitespace at cuts aside)
     assert "".join(visible(p) for p in parts) == visible(html)
 
