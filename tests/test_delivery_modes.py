@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from telegram.error import (
@@ -197,3 +199,30 @@ def test_rate_limiter_factory() -> None:
     limiter = make_rate_limiter()
     assert limiter._max_retries == 2
     assert limiter._group_max_rate == 20
+
+
+async def test_digest_stop_waits_for_the_digest_in_flight(store: Store, clock: FakeClock) -> None:
+    add_alerts(store, [Recipient(D)], count=2)
+    clock.advance(3600)
+    gate, entered = asyncio.Event(), asyncio.Event()
+    slow = FakeBot()
+
+    async def send(chat_id: int | str, text: str, **kwargs: Any) -> Any:
+        entered.set()
+        await gate.wait()
+        return await FakeBot.send_message(slow, chat_id, text, **kwargs)
+
+    slow.send_message = send  # type: ignore[method-assign]
+    digests = digest_worker(store, slow, clock)
+    run = asyncio.create_task(digests.run_once())
+    await asyncio.wait_for(entered.wait(), 20)
+    stopping = asyncio.create_task(digests.stop())
+    await asyncio.sleep(0.05)
+    assert not stopping.done()
+    gate.set()
+    await asyncio.wait_for(stopping, 20)
+    assert (await run).sent == 2
+    assert store.outbox_counts() == {"sent": 2}
+    add_alerts(store, [Recipient(D)])
+    clock.advance(3600)
+    assert (await digests.run_once()).sent == 0  # stopped
