@@ -14,7 +14,8 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.request import HTTPXRequest
 
-from tests.support.botapi import BotApiServer, RateLimits, RemoteBotApi
+from tests.support.botapi import BotApiServer, RateLimits
+from tests.support.botapi_remote import RemoteBotApi
 from tests.support.tghtml import HtmlEntityError, parse_html
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,7 +12,7 @@ Standalone (subprocess bots, benchmarks)::
 
     python -m tests.support.botapi --port 0 --token 123:TEST
     # prints "READY http://127.0.0.1:PORT" and serves /bot<TOKEN>/<method> plus a
-    # JSON control API under /_control/ that `RemoteBotApi` speaks.
+    # JSON control API under /_control/ that `botapi_remote.RemoteBotApi` speaks.
 
 Everything the bot sees goes through `handle_api`, which is thread-safe: the HTTP
 server runs one thread per connection and long polls wait on a Condition.
@@ -22,130 +22,33 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import threading
 import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
+from tests.support.botapi_methods import BotApiMethods
+from tests.support.botapi_types import (
+    BOT_USERNAME,
+    MAX_TEXT,
+    ApiError,
+    Fault,
+    RateLimits,
+    SentMessage,
+    _command_entities,
+    _int,
+    _member_json,
+)
 from tests.support.tghtml import HtmlEntityError, parse_html, text_length
 
-BOT_USERNAME = "sanctions_test_bot"
-MAX_TEXT = 4096
-ADMIN_STATUSES = {"creator", "administrator"}
+DEFAULT_LIMITS = RateLimits()
+
+__all__ = ["BOT_USERNAME", "ApiError", "BotApiServer", "Fault", "RateLimits", "SentMessage"]
 
 
-class ApiError(Exception):
-    """An error answer of the Bot API."""
-
-    def __init__(self, code: int, description: str, parameters: dict[str, Any] | None = None):
-        super().__init__(description)
-        self.code = code
-        self.description = description
-        self.parameters = parameters
-
-
-@dataclass
-class SentMessage:
-    """A message the bot sent (and its later edits)."""
-
-    chat_id: int
-    message_id: int
-    text: str  # as the bot sent it (HTML source when parse_mode=HTML)
-    plain: str  # what the user sees
-    parse_mode: str | None
-    thread_id: int | None
-    reply_markup: dict[str, Any] | None
-    link_preview_options: dict[str, Any] | None
-    disable_web_page_preview: bool | None
-    at: float
-    deleted: bool = False
-    edits: list[str] = field(default_factory=list)
-
-    def buttons(self) -> list[dict[str, Any]]:
-        """Every inline button, row by row."""
-        if not self.reply_markup:
-            return []
-        return [b for row in self.reply_markup.get("inline_keyboard", []) for b in row]
-
-
-@dataclass
-class Fault:
-    """One scripted failure answered instead of the real result."""
-
-    kind: str  # retry_after | blocked | chat_not_found | parse_entities | migrate | server_error | timeout | bad_request
-    retry_after: int = 1
-    migrate_to: int = 0
-    hold: float = 12.0  # seconds a `timeout` fault holds the request
-    process: bool = True  # for `timeout`: perform the call anyway (the client just never hears)
-    description: str = ""
-
-    def error(self) -> ApiError:
-        """The API error this fault answers with."""
-        if self.kind == "retry_after":
-            return ApiError(
-                429,
-                f"Too Many Requests: retry after {self.retry_after}",
-                {"retry_after": self.retry_after},
-            )
-        if self.kind == "blocked":
-            return ApiError(403, "Forbidden: bot was blocked by the user")
-        if self.kind == "kicked":
-            return ApiError(403, "Forbidden: bot was kicked from the group chat")
-        if self.kind == "chat_not_found":
-            return ApiError(400, "Bad Request: chat not found")
-        if self.kind == "parse_entities":
-            return ApiError(
-                400,
-                self.description
-                or 'Bad Request: can\'t parse entities: Unsupported start tag "x" at byte offset 0',
-            )
-        if self.kind == "migrate":
-            return ApiError(
-                400,
-                "Bad Request: group chat was upgraded to a supergroup chat",
-                {"migrate_to_chat_id": self.migrate_to},
-            )
-        if self.kind == "server_error":
-            return ApiError(500, self.description or "Internal Server Error")
-        if self.kind == "bad_request":
-            return ApiError(400, self.description or "Bad Request: something is wrong")
-        raise ValueError(f"unknown fault kind {self.kind!r}")
-
-
-@dataclass(frozen=True)
-class RateLimits:
-    """Limits the server enforces (like Telegram's flood control) when configured."""
-
-    per_chat_per_second: float = 1.0  # private chats: about one message per second
-    group_per_minute: int = 20  # groups: 20 messages per minute
-    global_per_second: int = 30
-
-
-def _int(value: Any) -> int | None:
-    if value is None or value == "":
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ApiError(400, f"Bad Request: invalid integer {value!r}") from None
-
-
-def _decode(raw: Any) -> Any:
-    """PTB sends nested values as JSON strings in form fields; accept both forms."""
-    if isinstance(raw, str) and raw[:1] in "[{":
-        try:
-            return json.loads(raw)
-        except ValueError:
-            return raw
-    return raw
-
-
-class BotApiServer:
+class BotApiServer(BotApiMethods):
     """The fake Telegram: Bot API methods for the bot, a user side for the test."""
 
     def __init__(self, token: str = "123456:TEST-TOKEN", *, port: int = 0) -> None:
@@ -189,7 +92,9 @@ class BotApiServer:
 
     def start(self) -> BotApiServer:
         """Listen on 127.0.0.1 (ephemeral port by default) in a daemon thread."""
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", self._port), _handler_for(self))
+        from tests.support.botapi_http import handler_for
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", self._port), handler_for(self))
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
         self._thread.start()
@@ -244,7 +149,7 @@ class BotApiServer:
         with self._cond:
             return self._chat(chat_id, chat_type, title, is_forum)
 
-    def enforce_limits(self, limits: RateLimits | None = RateLimits()) -> None:
+    def enforce_limits(self, limits: RateLimits | None = DEFAULT_LIMITS) -> None:
         """Answer 429 when the bot sends faster than `limits` (None: record only)."""
         with self._cond:
             self.limits = limits
@@ -482,235 +387,6 @@ class BotApiServer:
             return
         raise fault.error()
 
-    # -- methods ----------------------------------------------------------
-
-    def _api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {
-            **self._bot_user(),
-            "can_join_groups": True,
-            "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
-            "can_connect_to_business": False,
-            "has_main_web_app": False,
-        }
-
-    def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        offset = _int(params.get("offset")) or 0
-        limit = min(_int(params.get("limit")) or 100, 100)
-        timeout = float(params.get("timeout") or 0)
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            if self.webhook["url"]:
-                raise ApiError(
-                    409,
-                    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
-                )
-            if offset:
-                # Confirming: updates below offset are forgotten, as in the real API.
-                self._confirmed = max(self._confirmed, offset - 1)
-                self.updates = [u for u in self.updates if u["update_id"] >= offset]
-            while True:
-                ready = [u for u in self.updates if u["update_id"] > self._confirmed][:limit]
-                remaining = deadline - time.monotonic()
-                if ready or remaining <= 0 or self._stopping.is_set():
-                    return ready
-                self._cond.wait(min(remaining, 0.5))
-
-    def _api_deleteWebhook(self, params: dict[str, Any]) -> bool:
-        with self._cond:
-            self.webhook = {"url": "", "secret_token": None}
-            if str(params.get("drop_pending_updates", "")).lower() == "true":
-                self._confirmed = self._next_update - 1
-                self.updates = []
-        return True
-
-    def _api_setWebhook(self, params: dict[str, Any]) -> bool:
-        url = str(params.get("url") or "")
-        if url and not url.startswith(("http://", "https://")):
-            raise ApiError(400, "Bad Request: bad webhook: an HTTPS URL must be provided")
-        with self._cond:
-            self.webhook = {"url": url, "secret_token": params.get("secret_token")}
-            if str(params.get("drop_pending_updates", "")).lower() == "true":
-                self._confirmed = self._next_update - 1
-                self.updates = []
-            self._cond.notify_all()
-            if url and self._pusher is None:
-                self._pusher = threading.Thread(target=self._push_updates, daemon=True)
-                self._pusher.start()
-        return True
-
-    def _push_updates(self) -> None:
-        """Webhook mode: POST each pending update, in order, until the bot answers 200."""
-        import httpx
-
-        with httpx.Client(timeout=10) as client:
-            while not self._stopping.is_set():
-                with self._cond:
-                    url, secret = self.webhook["url"], self.webhook["secret_token"]
-                    pending = [u for u in self.updates if u["update_id"] > self._confirmed]
-                    if not url or not pending:
-                        self._cond.wait(0.2)
-                        continue
-                    update = pending[0]
-                headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
-                try:
-                    status = client.post(url, json=update, headers=headers).status_code
-                except httpx.HTTPError:
-                    status = 0
-                with self._cond:
-                    self.webhook_log.append((update["update_id"], status))
-                    if status == 200 and self.webhook["url"] == url:
-                        self._confirmed = max(self._confirmed, update["update_id"])
-                        self.updates = [u for u in self.updates if u["update_id"] > self._confirmed]
-                if status != 200:
-                    self._stopping.wait(0.3)  # as Telegram does: retry later
-
-    def _api_getWebhookInfo(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "url": self.webhook["url"],
-            "has_custom_certificate": False,
-            "pending_update_count": self.pending_updates(),
-        }
-
-    def _api_setMyCommands(self, params: dict[str, Any]) -> bool:
-        commands = _decode(params.get("commands"))
-        if not isinstance(commands, list):
-            raise ApiError(400, "Bad Request: can't parse commands JSON object")
-        for c in commands:
-            name, desc = str(c.get("command", "")), str(c.get("description", ""))
-            if not (1 <= len(name) <= 32) or not all(
-                ch.islower() or ch.isdigit() or ch == "_" for ch in name
-            ):
-                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
-            if not (1 <= len(desc) <= 256):
-                raise ApiError(400, "Bad Request: command description is empty or too long")
-        with self._cond:
-            self.commands = commands
-        return True
-
-    def _api_getMyCommands(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        with self._cond:
-            return list(self.commands)
-
-    def _api_deleteMyCommands(self, params: dict[str, Any]) -> bool:
-        with self._cond:
-            self.commands = []
-        return True
-
-    def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
-        chat_id = self._require_chat(params)
-        text = str(params.get("text") or "")
-        parse_mode = params.get("parse_mode") or None
-        plain, entities = self._render(text, parse_mode)
-        thread_id = _int(params.get("message_thread_id"))
-        with self._cond:
-            self._check_rate(chat_id)
-            self._check_thread(chat_id, thread_id)
-            sent = SentMessage(
-                chat_id=chat_id,
-                message_id=self._new_message_id(chat_id),
-                text=text,
-                plain=plain,
-                parse_mode=parse_mode,
-                thread_id=thread_id,
-                reply_markup=_decode(params.get("reply_markup")) or None,
-                link_preview_options=_decode(params.get("link_preview_options")) or None,
-                disable_web_page_preview=_bool(params.get("disable_web_page_preview")),
-                at=time.monotonic(),
-            )
-            self.messages.append(sent)
-            self.send_times[chat_id].append(sent.at)
-            return self._message_json(sent, entities)
-
-    def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
-        chat_id = self._require_chat(params)
-        message_id = _int(params.get("message_id"))
-        text = str(params.get("text") or "")
-        parse_mode = params.get("parse_mode") or None
-        plain, entities = self._render(text, parse_mode)
-        markup = _decode(params.get("reply_markup")) or None
-        with self._cond:
-            sent = self._find(chat_id, message_id or 0)
-            if sent is None:
-                raise ApiError(400, "Bad Request: message to edit not found")
-            if sent.text == text and sent.reply_markup == markup:
-                raise ApiError(
-                    400,
-                    "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
-                )
-            sent.edits.append(sent.text)
-            sent.text, sent.plain, sent.parse_mode, sent.reply_markup = (
-                text,
-                plain,
-                parse_mode,
-                markup,
-            )
-            return self._message_json(sent, entities)
-
-    def _api_deleteMessage(self, params: dict[str, Any]) -> bool:
-        chat_id = self._require_chat(params)
-        with self._cond:
-            sent = self._find(chat_id, _int(params.get("message_id")) or 0)
-            if sent is None:
-                raise ApiError(400, "Bad Request: message to delete not found")
-            sent.deleted = True
-        return True
-
-    def _api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
-        query_id = str(params.get("callback_query_id") or "")
-        with self._cond:
-            if query_id not in self._open_callbacks:
-                raise ApiError(
-                    400,
-                    "Bad Request: query is too old and response timeout expired or query ID is invalid",
-                )
-            self._open_callbacks.discard(query_id)
-            self.callback_answers.append(
-                {
-                    "id": query_id,
-                    "text": params.get("text"),
-                    "show_alert": _bool(params.get("show_alert")),
-                }
-            )
-        return True
-
-    def _api_getChatMember(self, params: dict[str, Any]) -> dict[str, Any]:
-        chat_id = self._require_chat(params)
-        user_id = _int(params.get("user_id"))
-        if user_id is None:
-            raise ApiError(400, "Bad Request: user_id is required")
-        with self._cond:
-            status = self.members.get((chat_id, user_id), "member")
-        user = self._bot_user() if user_id == self.bot_id else self._user(user_id)
-        return _member_json(user, status)
-
-    def _api_getChat(self, params: dict[str, Any]) -> dict[str, Any]:
-        chat_id = self._require_chat(params)
-        with self._cond:
-            chat = dict(self.chats[chat_id])
-        return {
-            **chat,
-            "accent_color_id": 0,
-            "max_reaction_count": 11,
-            "accepted_gift_types": {
-                "unlimited_gifts": False,
-                "limited_gifts": False,
-                "unique_gifts": False,
-                "premium_subscription": False,
-                "gifts_from_channels": False,
-            },
-        }
-
-    def _api_sendChatAction(self, params: dict[str, Any]) -> bool:
-        self._require_chat(params)
-        return True
-
-    def _api_close(self, params: dict[str, Any]) -> bool:
-        return True
-
-    def _api_logOut(self, params: dict[str, Any]) -> bool:
-        return True
-
     # -- helpers ------------------------------------------------------------
 
     def _render(self, text: str, parse_mode: Any) -> tuple[str, list[dict[str, object]]]:
@@ -832,292 +508,6 @@ class BotApiServer:
         return message
 
 
-def _bool(raw: Any) -> bool | None:
-    if raw is None:
-        return None
-    if isinstance(raw, bool):
-        return raw
-    return str(raw).lower() == "true"
-
-
-def _command_entities(text: str) -> list[dict[str, Any]]:
-    if not text.startswith("/") or len(text) < 2:
-        return []
-    end = len(text.split(maxsplit=1)[0])
-    return [
-        {"type": "bot_command", "offset": 0, "length": len(text[:end].encode("utf-16-le")) // 2}
-    ]
-
-
-def _member_json(user: dict[str, Any], status: str) -> dict[str, Any]:
-    member: dict[str, Any] = {"status": status, "user": user}
-    if status == "creator":
-        member["is_anonymous"] = False
-    elif status == "administrator":
-        member.update(
-            can_be_edited=False,
-            is_anonymous=False,
-            can_manage_chat=True,
-            can_delete_messages=True,
-            can_manage_video_chats=True,
-            can_restrict_members=True,
-            can_promote_members=False,
-            can_change_info=True,
-            can_invite_users=True,
-            can_post_stories=False,
-            can_edit_stories=False,
-            can_delete_stories=False,
-        )
-    elif status == "restricted":
-        member.update(
-            is_member=True,
-            can_send_messages=True,
-            can_send_audios=True,
-            can_send_documents=True,
-            can_send_photos=True,
-            can_send_videos=True,
-            can_send_video_notes=True,
-            can_send_voice_notes=True,
-            can_send_polls=True,
-            can_send_other_messages=True,
-            can_add_web_page_previews=True,
-            can_change_info=False,
-            can_invite_users=False,
-            can_pin_messages=False,
-            can_manage_topics=False,
-            until_date=0,
-        )
-    elif status == "kicked":
-        member["until_date"] = 0
-    return member
-
-
-# -- HTTP ------------------------------------------------------------------
-
-
-def _parse_body(content_type: str, body: bytes) -> dict[str, Any]:
-    if not body:
-        return {}
-    if "application/json" in content_type:
-        data = json.loads(body.decode("utf-8"))
-        return data if isinstance(data, dict) else {}
-    if "multipart/form-data" in content_type:
-        return _parse_multipart(content_type, body)
-    return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
-
-
-def _parse_multipart(content_type: str, body: bytes) -> dict[str, Any]:
-    from email.parser import BytesParser
-    from email.policy import HTTP
-
-    message = BytesParser(policy=HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
-    )
-    fields: dict[str, Any] = {}
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        if name:
-            payload = part.get_payload(decode=True) or b""
-            fields[str(name)] = payload.decode("utf-8", "replace")
-    return fields
-
-
-def _handler_for(server: BotApiServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # keep-alive, as httpx expects
-
-        def log_message(self, format: str, *args: Any) -> None:  # quiet
-            return
-
-        def do_GET(self) -> None:
-            self._dispatch()
-
-        def do_POST(self) -> None:
-            self._dispatch()
-
-        def _dispatch(self) -> None:
-            split = urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            try:
-                params = _parse_body(self.headers.get("Content-Type", ""), body)
-            except ValueError:
-                self._reply(
-                    400,
-                    {"ok": False, "error_code": 400, "description": "Bad Request: invalid body"},
-                )
-                return
-            params.update(dict(parse_qsl(split.query)))
-            if split.path.startswith("/_control/"):
-                self._reply(*_control(server, split.path[len("/_control/") :], params))
-                return
-            parts = split.path.strip("/").split("/")
-            if len(parts) != 2 or not parts[0].startswith("bot"):
-                self._reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
-                return
-            self._reply(*server.handle_api(parts[0][3:], parts[1], params))
-
-        def _reply(self, status: int, payload: Any) -> None:
-            data = json.dumps(payload).encode("utf-8")
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (timeout fault)
-
-    return Handler
-
-
-def _control(server: BotApiServer, action: str, p: dict[str, Any]) -> tuple[int, Any]:
-    """The JSON control API used by `RemoteBotApi` (standalone mode)."""
-    try:
-        if action == "send_message":
-            return 200, server.send_message(
-                int(p["chat_id"]),
-                int(p["user_id"]),
-                str(p["text"]),
-                chat_type=str(p.get("chat_type", "private")),
-                thread_id=_int(p.get("thread_id")),
-                title=str(p.get("title", "")),
-                is_forum=bool(p.get("is_forum", False)),
-                anonymous_admin=bool(p.get("anonymous_admin", False)),
-            )
-        if action == "press_button":
-            return 200, server.press_button(
-                int(p["chat_id"]), int(p["user_id"]), int(p["message_id"]), str(p["callback_data"])
-            )
-        if action == "bot_added":
-            server.bot_added(int(p["chat_id"]), int(p["user_id"]), str(p.get("chat_type", "group")))
-            return 200, True
-        if action == "bot_removed":
-            server.bot_removed(
-                int(p["chat_id"]), int(p["user_id"]), str(p.get("chat_type", "group"))
-            )
-            return 200, True
-        if action == "set_member":
-            server.set_member(int(p["chat_id"]), int(p["user_id"]), str(p["status"]))
-            return 200, True
-        if action == "fail":
-            options = {
-                k: v for k, v in p.items() if k not in {"method", "kind", "chat_id", "times"}
-            }
-            server.fail(
-                str(p["method"]),
-                str(p["kind"]),
-                chat_id=_int(p.get("chat_id")),
-                times=int(p.get("times", 1)),
-                **options,
-            )
-            return 200, True
-        if action == "limits":
-            server.enforce_limits(RateLimits(**p) if p else None)
-            return 200, True
-        if action == "sent":
-            chat = _int(p.get("chat_id"))
-            return 200, [asdict(m) for m in server.sent(chat)]
-        if action == "stats":
-            return 200, server.stats()
-        if action == "reset":
-            server.reset()
-            return 200, True
-    except (KeyError, ValueError, TypeError, ApiError) as exc:
-        return 400, {"error": f"{type(exc).__name__}: {exc}"}
-    return 404, {"error": f"unknown control action {action!r}"}
-
-
-class RemoteBotApi:
-    """The user side of a standalone server (`python -m tests.support.botapi`), over HTTP."""
-
-    def __init__(self, url: str, token: str) -> None:
-        import httpx
-
-        self.url = url.rstrip("/")
-        self.token = token
-        self.base_url = f"{self.url}/bot"
-        self._client = httpx.Client(base_url=self.url, timeout=10)
-
-    def _call(self, action: str, **params: Any) -> Any:
-        response = self._client.post(f"/_control/{action}", json=params)
-        if response.status_code != 200:
-            raise RuntimeError(f"control {action} failed: {response.text}")
-        return response.json()
-
-    def send_message(
-        self,
-        chat_id: int,
-        user_id: int,
-        text: str,
-        chat_type: str = "private",
-        thread_id: int | None = None,
-        **kw: Any,
-    ) -> dict[str, Any]:
-        """See BotApiServer.send_message."""
-        return dict(
-            self._call(
-                "send_message",
-                chat_id=chat_id,
-                user_id=user_id,
-                text=text,
-                chat_type=chat_type,
-                thread_id=thread_id,
-                **kw,
-            )
-        )
-
-    def press_button(self, chat_id: int, user_id: int, message_id: int, callback_data: str) -> str:
-        """See BotApiServer.press_button."""
-        return str(
-            self._call(
-                "press_button",
-                chat_id=chat_id,
-                user_id=user_id,
-                message_id=message_id,
-                callback_data=callback_data,
-            )
-        )
-
-    def fail(
-        self, method: str, kind: str, *, chat_id: int | None = None, times: int = 1, **options: Any
-    ) -> None:
-        """See BotApiServer.fail."""
-        self._call("fail", method=method, kind=kind, chat_id=chat_id, times=times, **options)
-
-    def set_member(self, chat_id: int, user_id: int, status: str) -> None:
-        """See BotApiServer.set_member."""
-        self._call("set_member", chat_id=chat_id, user_id=user_id, status=status)
-
-    def sent(self, chat_id: int | None = None) -> list[SentMessage]:
-        """See BotApiServer.sent."""
-        return [SentMessage(**m) for m in self._call("sent", chat_id=chat_id)]
-
-    def stats(self) -> dict[str, Any]:
-        """See BotApiServer.stats."""
-        return dict(self._call("stats"))
-
-    async def wait_for_message(
-        self,
-        chat_id: int | None = None,
-        predicate: Callable[[SentMessage], bool] = lambda m: True,
-        timeout: float = 20.0,
-    ) -> SentMessage:
-        """See BotApiServer.wait_for_message."""
-        deadline = time.monotonic() + timeout
-        while True:
-            for message in await asyncio.to_thread(self.sent, chat_id):
-                if predicate(message):
-                    return message
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"no matching message in chat {chat_id} within {timeout}s")
-            await asyncio.sleep(0.1)
-
-    def close(self) -> None:
-        """Close the HTTP client."""
-        self._client.close()
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the server standalone until interrupted."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
@@ -1136,4 +526,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    # Run the canonical module (not __main__), so botapi_http shares its classes.
+    from tests.support.botapi import main as canonical_main
+
+    raise SystemExit(canonical_main())
