@@ -310,6 +310,7 @@ def _leaf_spans(
             if occ not in seen:
                 seen.add(occ)
                 spans.append((occ[0], occ[1], occ[2], ((label, occ[0], occ[1], occ[2]),)))
+    spans.sort(key=lambda s: (s[0], s[1], s[2]))  # the evaluator bisects by (field, start)
     return spans
 
 

@@ -55,11 +55,12 @@ class Evaluator:
     """Evaluates nodes for one document; `occurrences` gives a leaf's spans in the document."""
 
     doc: Analyzed
-    occurrences: Callable[[Term | Prefix | Entity], list[Span]]
+    occurrences: Callable[[Term | Prefix | Entity], list[Span]]  # sorted by (field, start)
     # id(Within node) -> the leaves of each anchored side; shareable across documents
     anchor_leaves: dict[int, list[list[Term | Prefix | Entity]]] = field(default_factory=dict)
     # id(node) -> result over the whole document; ids are stable while the engine lives
     memo: dict[int, Result] = field(default_factory=dict)
+    keys: dict[int, list[tuple[Field, int]]] = field(default_factory=dict)  # see leaf_in
 
     def holds(self, node: Node) -> Result:
         """The evidence that `node` holds over the whole document, or None."""
@@ -83,8 +84,7 @@ class Evaluator:
             every = self.occurrences(node)
             if region is None:
                 return every or None  # shared, never mutated: results are always new lists
-            found = [s for s in every if _inside(s, region)]
-            return found or None
+            return self.leaf_in(every, region) or None
         if isinstance(node, Or):
             return self.eval_or(node, region, joined)
         if isinstance(node, And):
@@ -96,6 +96,15 @@ class Evaluator:
         if isinstance(node, Within):
             return self.eval_within(node, region, joined)
         return self.eval_near(node, region)
+
+    def leaf_in(self, every: list[Span], region: tuple[Field, int, int]) -> list[Span]:
+        """The spans (sorted by field and start) that lie inside `region`, by bisection."""
+        keys = self.keys.get(id(every))
+        if keys is None:
+            keys = self.keys[id(every)] = [(s[0], s[1]) for s in every]
+        field, lo, hi = region
+        first, last = bisect_left(keys, (field, lo)), bisect_left(keys, (field, hi))
+        return [s for s in every[first:last] if s[2] <= hi]
 
     def eval_or(self, node: Or, region: Region, joined: int | None) -> Result:
         out: Result = None
