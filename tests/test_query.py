@@ -169,6 +169,12 @@ def error_of(query: str, **kwargs: object) -> QuerySyntaxError:
         ),
         ("sa*", 0, "wildcard too short", "at least 3 characters before *"),
         ("x é*", 2, "wildcard too short", "at least 3 characters before *"),
+        (
+            'x "sanction* against"',
+            11,
+            "wildcards are not allowed inside quotes",
+            "a phrase without *",
+        ),
         ("sanc*ion", 4, "'*' is only allowed at the end of a word", "a word ending in *"),
         ("*", 0, "a wildcard must be a single word", "letters or digits before *"),
         ("x U.S*", 2, "a wildcard must be a single word", "letters or digits before *"),

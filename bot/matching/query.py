@@ -180,6 +180,11 @@ def _lex_phrase(query: str, i: int, toks: list[_Tok]) -> int:
     end = next((j for j in range(i + 1, len(query)) if query[j] in _CLOSE_QUOTES), -1)
     if end < 0:
         raise QuerySyntaxError("unclosed quote", i, 'a closing "', query)
+    if "*" in query[i + 1 : end]:
+        star = query.index("*", i + 1)
+        raise QuerySyntaxError(
+            "wildcards are not allowed inside quotes", star, "a phrase without *", query
+        )
     toks.append(_Tok("phrase", i, query[i + 1 : end]))
     return end + 1
 
