@@ -178,6 +178,8 @@ def run_bot(
 ) -> None:
     """Run until SIGINT/SIGTERM: long polling, or a webhook with a secret token when a URL is given."""
     app = build_application(runtime, intervals=intervals)
+    # A delivery run that outlasts its interval is skipped by design; don't log it as a problem.
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.ERROR)
     if webhook_url is None:
         app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
         return

@@ -5,12 +5,13 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -131,9 +132,22 @@ class Handlers:
                     reply = await result if inspect.isawaitable(result) else result
                 except BadArgs as exc:
                     reply = Reply(views.usage(cmd, str(exc)))
-            await send_reply(context.bot, w, reply)
+            await self.answer(context.bot, w, reply)
 
         return handle
+
+    async def answer(self, bot: Bot, w: Where, reply: Reply) -> None:
+        """Send a reply; a chat that blocked or dropped the bot is deactivated, not retried."""
+        try:
+            await send_reply(bot, w, reply)
+        except ChatMigrated as exc:
+            self.rt.store.migrate_chat(w.chat_id, exc.new_chat_id)
+            self.rt.registry.invalidate()
+            await send_reply(bot, replace(w, chat_id=exc.new_chat_id), reply)
+        except Forbidden as exc:
+            log.info("chat %s refuses messages (%s): deactivated", w.chat_id, exc)
+            self.rt.store.set_chat_active(w.chat_id, False)
+            self.rt.registry.invalidate()
 
     async def sources(self, rt: Runtime, w: Where, args: str) -> Reply:
         """/sources, plus `/sources poll` for bot admins: poll every source now."""

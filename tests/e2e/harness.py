@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from telegram.ext import AIORateLimiter, Application
+from telegram.ext import AIORateLimiter, Application, BaseRateLimiter
 
 from bot.config import Settings
 from bot.models import FeedEntry, Source
@@ -92,6 +92,7 @@ async def start_harness(
     jobs: bool = False,
     intervals: Intervals | None = None,
     admins: Sequence[int] = (ADMIN,),
+    rate_limiter: BaseRateLimiter[Any] | None = None,
 ) -> Harness:
     """Start the Bot API server and the application (long polling) over a fresh database."""
     server = BotApiServer().start()
@@ -108,7 +109,8 @@ async def start_harness(
     runtime.store.sync_sources([WIRE, OTHER_WIRE])
     app = build_application(
         runtime,
-        rate_limiter=AIORateLimiter(overall_max_rate=0, group_max_rate=0),
+        # No throttling by default (tests send bursts); the production limiter when asked.
+        rate_limiter=rate_limiter or AIORateLimiter(overall_max_rate=0, group_max_rate=0),
         intervals=intervals or Intervals(delivery=0.2, digest=0.2, poll=0.5),
         jobs=jobs,
         poll=False,
