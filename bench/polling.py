@@ -1,0 +1,242 @@
+"""Polling: 1,000 feeds of 20 items on 127.0.0.1, a cold cycle and a warm (all 304) cycle.
+
+    python -m bench.polling [--quick]
+
+The real Fetcher, parse_feed, Poller and Pipeline.ingest (store + shipped packs)
+write into a real SQLite file. The feed server runs in its own process. Feeds sit
+on invented host names (HOST_FEEDS feeds per host) that a static resolver maps to
+127.0.0.1, so the fetcher's per-host limit applies as it would in the field.
+Baseline: the same polls one at a time (sequential), on a subset of the feeds and a
+fresh database, in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.common import Timer, fmt, print_table, target, write_result
+from bench.feeds import FeedProcess, host
+from bot.models import FeedEntry, Source
+from bot.sources.fetch import Fetcher
+from bot.sources.netguard import StaticResolver
+from bot.sources.poller import Poller, SourceStatus
+from bot.store import Store
+
+FEEDS = 1_000
+ITEMS = 20
+# The full run (`--items 20`) takes minutes because every stored article costs more as
+# the database grows (story grouping, see docs/bench.md); the suite uses fewer items.
+SUITE_ITEMS = 4
+SEQUENTIAL_FEEDS = 100  # the sequential baseline's subset (feeds/s is per feed either way)
+BOUNDED = 64  # diagnostic: the same warm polls with at most this many in flight
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What StoreIngest returns (the shape the poller reads from Pipeline.ingest)."""
+
+    new_articles: int
+    alerts: int = 0
+
+
+@dataclass
+class StoreIngest:
+    """Stores a source's entries with store.add_article, in one transaction (no rules: see matching)."""
+
+    store: Store
+
+    def __call__(self, source: Source, entries: Sequence[FeedEntry]) -> Stored:
+        new = 0
+        with self.store.transaction():
+            for entry in entries:
+                new += self.store.add_article(entry) is not None
+        return Stored(new)
+
+
+def make_sources(server: FeedProcess, count: int) -> list[Source]:
+    """One Source per generated feed."""
+    return [
+        Source(id=f"bench-{i}", name=f"Bench feed {i}", url=server.url(i), kind="rss", interval=900)
+        for i in range(count)
+    ]
+
+
+class Rig:
+    """A store on a fresh SQLite file, the real pipeline, and a poller over one HTTP client."""
+
+    def __init__(self, path: Path, client: httpx.AsyncClient, feeds: int) -> None:
+        self.store = Store.open(path)
+        names = StaticResolver({host(i): ["127.0.0.1"] for i in range(feeds)})
+        fetcher = Fetcher(client, names, allow_private=True)
+        self.poller = Poller(self.store, fetcher, StoreIngest(self.store), self.store.clock)
+
+    async def concurrent(self, sources: Sequence[Source]) -> tuple[float, list[SourceStatus]]:
+        """poll_once over all sources (what the bot does)."""
+        with Timer() as t:
+            statuses = await self.poller.poll_once(sources)
+        return t.seconds, statuses
+
+    async def bounded(
+        self, sources: Sequence[Source], limit: int
+    ) -> tuple[float, list[SourceStatus]]:
+        """Diagnostic: poll_source for every source with at most `limit` in flight."""
+        gate = asyncio.Semaphore(limit)
+
+        async def one(source: Source) -> SourceStatus:
+            async with gate:
+                return await self.poller.poll_source(source)
+
+        with Timer() as t:
+            statuses = await asyncio.gather(*(one(s) for s in sources))
+        return t.seconds, list(statuses)
+
+    async def sequential(self, sources: Sequence[Source]) -> tuple[float, list[SourceStatus]]:
+        """The baseline: one source after the other."""
+        statuses = []
+        with Timer() as t:
+            for s in sources:
+                statuses.append(await self.poller.poll_source(s))
+        return t.seconds, statuses
+
+
+def _outcomes(statuses: Sequence[SourceStatus]) -> dict[str, int]:
+    return dict(Counter(s.outcome for s in statuses))
+
+
+def _errors(statuses: Sequence[SourceStatus]) -> list[str]:
+    return [f"{s.source_id}: {s.error}" for s in statuses if s.outcome == "error"][:5]
+
+
+async def measure(feeds: int, items: int, seq_feeds: int, tmp: Path) -> dict[str, Any]:
+    """Cold and warm cycles, concurrent and sequential."""
+    server = FeedProcess.start(feeds, items)
+    try:
+        async with httpx.AsyncClient(timeout=httpx.Timeout(30.0), follow_redirects=False) as client:
+            sources = make_sources(server, feeds)
+            rig = Rig(tmp / "concurrent.db", client, feeds)
+            cold_s, cold = await rig.concurrent(sources)
+            warm_s, warm = await rig.concurrent(sources)
+            bounded_s, bounded = await rig.bounded(sources, BOUNDED)
+            articles = rig.store.count_articles()
+            rig.store.close()
+            base = Rig(tmp / "sequential.db", client, feeds)
+            subset = sources[:seq_feeds]
+            seq_cold_s, seq_cold = await base.sequential(subset)
+            seq_warm_s, seq_warm = await base.sequential(subset)
+            base.store.close()
+    finally:
+        server.stop()
+    return {
+        "feeds": feeds,
+        "items_per_feed": items,
+        "articles_stored": articles,
+        "cold": {
+            "seconds": cold_s,
+            "feeds_per_s": feeds / cold_s,
+            "outcomes": _outcomes(cold),
+            "errors": _errors(cold),
+        },
+        "warm": {
+            "seconds": warm_s,
+            "feeds_per_s": feeds / warm_s,
+            "outcomes": _outcomes(warm),
+            "errors": _errors(warm),
+        },
+        "warm_bounded": {
+            "limit": BOUNDED,
+            "seconds": bounded_s,
+            "feeds_per_s": feeds / bounded_s,
+            "outcomes": _outcomes(bounded),
+        },
+        "sequential_feeds": seq_feeds,
+        "sequential_cold": {
+            "seconds": seq_cold_s,
+            "feeds_per_s": seq_feeds / seq_cold_s,
+            "outcomes": _outcomes(seq_cold),
+        },
+        "sequential_warm": {
+            "seconds": seq_warm_s,
+            "feeds_per_s": seq_feeds / seq_warm_s,
+            "outcomes": _outcomes(seq_warm),
+        },
+    }
+
+
+def run(
+    feeds: int = FEEDS, items: int = SUITE_ITEMS, seq_feeds: int = SEQUENTIAL_FEEDS
+) -> dict[str, Any]:
+    """The polling benchmark; prints and writes bench/results/polling.json."""
+    with tempfile.TemporaryDirectory(prefix="bench-poll-") as tmp:
+        data = asyncio.run(measure(feeds, items, seq_feeds, Path(tmp)))
+    cold_ratio = data["cold"]["feeds_per_s"] / data["sequential_cold"]["feeds_per_s"]
+    warm_ratio = data["warm"]["feeds_per_s"] / data["sequential_warm"]["feeds_per_s"]
+    data["ratios"] = {"cold": cold_ratio, "warm": warm_ratio}
+    data["targets"] = {
+        "cold>=200/s": data["cold"]["feeds_per_s"] >= 200,
+        "warm>=500/s": data["warm"]["feeds_per_s"] >= 500,
+        "cold>=5x sequential": cold_ratio >= 5,
+        "warm>=5x sequential": warm_ratio >= 5,
+    }
+    rows = [
+        [
+            f"cold (200 + bodies, {items} new items each)",
+            fmt(data["cold"]["feeds_per_s"]),
+            fmt(data["sequential_cold"]["feeds_per_s"]),
+            fmt(cold_ratio) + "x",
+            data["cold"]["outcomes"],
+        ],
+        [
+            "warm (all 304)",
+            fmt(data["warm"]["feeds_per_s"]),
+            fmt(data["sequential_warm"]["feeds_per_s"]),
+            fmt(warm_ratio) + "x",
+            data["warm"]["outcomes"],
+        ],
+        [
+            f"diagnostic: warm, <= {BOUNDED} in flight",
+            fmt(data["warm_bounded"]["feeds_per_s"]),
+            fmt(data["sequential_warm"]["feeds_per_s"]),
+            fmt(data["warm_bounded"]["feeds_per_s"] / data["sequential_warm"]["feeds_per_s"]) + "x",
+            data["warm_bounded"]["outcomes"],
+        ],
+    ]
+    print_table(
+        f"polling {feeds} feeds x {items} items (sequential baseline on {seq_feeds} feeds)",
+        ["cycle", "feeds/s", "sequential feeds/s", "ratio", "outcomes"],
+        rows,
+    )
+    print(
+        f"  articles stored: {data['articles_stored']:,}; cold cycle {data['cold']['seconds']:.1f} s, warm {data['warm']['seconds']:.2f} s"
+    )
+    for which in ("cold", "warm"):
+        if data[which]["errors"]:
+            print(f"  {which} errors: {data[which]['errors']}")
+    for name, ok in data["targets"].items():
+        print(f"  target {name}: {target(ok)}")
+    write_result("polling", data)
+    return data
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: --quick polls 100 feeds; --items sets the items per feed."""
+    parser = argparse.ArgumentParser(description="polling benchmark")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--items", type=int, default=SUITE_ITEMS, help=f"items per feed (full size: {ITEMS})"
+    )
+    args = parser.parse_args(argv)
+    run(feeds=100, items=args.items, seq_feeds=20) if args.quick else run(items=args.items)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
