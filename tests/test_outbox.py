@@ -295,7 +295,7 @@ async def test_pacing_spaces_messages_per_chat_and_per_group(
     add_alerts(store, [Recipient(A), Recipient(-7)], count=25)
     w = worker(store, bot, clock, pacing=Pacing(1.0, 20, 25), batch=100)
     first = await w.run_once()
-    assert first.sent == 2 and first.deferred == 48  # one per chat per second
+    assert first.sent == 2 and first.deferred == 4  # one per chat per second; 3 looked at
     for _ in range(30):
         clock.advance(1)
         await w.run_once()
@@ -378,3 +378,31 @@ async def test_stop_lets_the_send_in_flight_finish_and_be_recorded(
     assert report.sent == 1 and len(slow.sent) == 1
     assert states(store) == {"sent": 1, "pending": 2}
     assert (await w.run_once()).sent == 0  # stopped: takes nothing new
+
+
+async def test_one_chats_backlog_does_not_hold_up_the_others(
+    store: Store, bot: FakeBot, clock: FakeClock
+) -> None:
+    add_alerts(store, [Recipient(A)], count=60)  # older than B's alert
+    add_alerts(store, [Recipient(B)])
+    w = worker(store, bot, clock, pacing=Pacing(1.0, 20, 25), batch=20)
+    report = await w.run_once()
+    assert report.sent == 2
+    assert len(bot.texts(B)) == 1
+
+
+async def test_a_formatting_bug_dead_letters_the_alert_not_the_queue(
+    store: Store, bot: FakeBot, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, _ = add_alerts(store, [Recipient(A)], count=2)
+
+    def broken(view: Any) -> str:
+        if view.id == first:
+            raise KeyError("bad highlight")
+        return format_alert(view)
+
+    monkeypatch.setattr("bot.delivery.outbox.format_alert", broken)
+    report = await worker(store, bot, clock).run_once()
+    assert report.dead == 1 and report.sent == 1
+    (failed,) = store.failed_alerts()
+    assert failed.id == first and "cannot format" in (failed.last_error or "")

@@ -85,6 +85,7 @@ class OutboxWorker:
         pacing: Pacing | None = None,
         backoff: Backoff | None = None,
         batch: int = 20,
+        per_chat: int = 3,
         part_gap: float = 1.0,
         message_limit: int = TELEGRAM_LIMIT,
         max_wait: float = 0.25,
@@ -96,6 +97,7 @@ class OutboxWorker:
         self.pacer = Pacer(pacing or Pacing())
         self.backoff = backoff or Backoff()
         self.batch = batch
+        self.per_chat = per_chat  # alerts of one chat considered per run (fairness)
         self.max_wait = max_wait  # seconds a run may wait for a chat that is almost allowed
         self.rand = rand
         self.paused_until: datetime | None = None
@@ -150,7 +152,7 @@ class OutboxWorker:
         chats: dict[int, Chat] = {}
         muted: dict[int, set[str]] = {}
         nearly: list[tuple[AlertView, Chat, float]] = []  # allowed within max_wait seconds
-        for alert_id in self.store.due_alert_ids(now, limit):
+        for alert_id in self.store.due_alert_ids(now, limit, self.per_chat):
             if self._stopping or report.paused or not self.pacer.global_ready(self.clock()):
                 break
             view = self.store.alert_view(alert_id)
@@ -218,20 +220,24 @@ class OutboxWorker:
 
     async def _deliver(self, view: AlertView, chat: Chat, report: DeliveryReport) -> None:
         """Send one alert and record the result; follows a migrated chat once."""
-        out = Outgoing(
-            chat_id=chat.id,
-            thread_id=view.thread_id,
-            html=format_alert(view),
-            keyboard=alert_keyboard(view.id),
-            silent=view.priority == "low",
-        )
-
-        started = self.clock()  # pacing counts from when a send begins, as Telegram does
+        try:
+            out = Outgoing(
+                chat_id=chat.id,
+                thread_id=view.thread_id,
+                html=format_alert(view),
+                keyboard=alert_keyboard(view.id),
+                silent=view.priority == "low",
+            )
+        except Exception as exc:  # a formatting bug must not block the queue behind it
+            log.exception("outbox: cannot format alert %s", view.id)
+            failure = Failure("permanent", f"cannot format: {type(exc).__name__}: {exc}")
+            self._record_failure(view, chat.id, failure, report)
+            return
 
         async def part_done(part: int, total: int, message_id: int, resumable: bool) -> None:
-            nonlocal started
-            self.pacer.record(out.chat_id, is_group(chat), started)
-            started = self.clock()
+            # Counted from when Telegram answered: the next send starts after it, so the
+            # gap Telegram sees between two arrivals is never shorter than the interval.
+            self.pacer.record(out.chat_id, is_group(chat), self.clock())
             if part < total and resumable:
                 self.store.mark_part_sent(view.id, part, message_id)
 

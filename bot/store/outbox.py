@@ -22,18 +22,22 @@ class OutboxMixin(StoreBase):
 
     # -- reading ----------------------------------------------------------
 
-    def due_alert_ids(self, now: datetime, limit: int = 50) -> list[int]:
-        """Alerts to send individually now: urgent first, then oldest.
+    def due_alert_ids(self, now: datetime, limit: int = 50, per_chat: int = 3) -> list[int]:
+        """Alerts to send individually now: urgent first, then oldest; at most `per_chat` a chat.
 
-        Digest chats are left to the digest worker, except when the chat is
-        inactive: those alerts come here so the worker can close them as dead.
+        The per-chat cap keeps one chat's backlog from filling every batch while
+        the other chats wait. Digest chats are left to the digest worker, except
+        when the chat is inactive: those alerts come here to be closed as dead.
         """
         rows = self.db.execute(
-            "SELECT a.id FROM alerts a LEFT JOIN chats c ON c.id = a.chat_id "
+            "SELECT id FROM (SELECT a.id, a.priority, a.next_attempt_at, "
+            "row_number() OVER (PARTITION BY a.chat_id "
+            "ORDER BY a.priority = 'urgent' DESC, a.next_attempt_at, a.id) AS nth "
+            "FROM alerts a LEFT JOIN chats c ON c.id = a.chat_id "
             "WHERE a.state IN ('pending', 'failed') AND a.next_attempt_at <= ? "
-            "AND (coalesce(c.digest, 'off') = 'off' OR c.active = 0) "
-            "ORDER BY a.priority = 'urgent' DESC, a.next_attempt_at, a.id LIMIT ?",
-            [iso(now), limit],
+            "AND (coalesce(c.digest, 'off') = 'off' OR c.active = 0)) "
+            "WHERE nth <= ? ORDER BY priority = 'urgent' DESC, next_attempt_at, id LIMIT ?",
+            [iso(now), per_chat, limit],
         ).fetchall()
         return [int(r[0]) for r in rows]
 
