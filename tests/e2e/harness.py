@@ -93,6 +93,7 @@ async def start_harness(
     intervals: Intervals | None = None,
     admins: Sequence[int] = (ADMIN,),
     rate_limiter: BaseRateLimiter[Any] | None = None,
+    sources: Sequence[Source] = (),
 ) -> Harness:
     """Start the Bot API server and the application (long polling) over a fresh database."""
     server = BotApiServer().start()
@@ -104,16 +105,18 @@ async def start_harness(
         token=server.token,
         api_url=server.base_url,
         admin_ids=frozenset(admins),
+        allow_private_network=bool(sources),  # loopback feeds
     )
     runtime = Runtime.open(settings, clock, with_sources=False)
-    runtime.store.sync_sources([WIRE, OTHER_WIRE])
+    # Given sources are polled by the app; the two wires only name ingested articles.
+    runtime.store.sync_sources(list(sources) or [WIRE, OTHER_WIRE])
     app = build_application(
         runtime,
         # No throttling by default (tests send bursts); the production limiter when asked.
         rate_limiter=rate_limiter or AIORateLimiter(overall_max_rate=0, group_max_rate=0),
         intervals=intervals or Intervals(delivery=0.2, digest=0.2, poll=0.5),
         jobs=jobs,
-        poll=False,
+        poll=bool(sources),
     )
     await app.initialize()
     if app.post_init is not None:
