@@ -35,6 +35,40 @@ class FakeResolver:
         return self.COUNTRIES
 
 
+class DenyResolver(FakeResolver):
+    """A resolver with the gazetteer's optional exclusions (phrases where a name is not the entity)."""
+
+    COUNTRIES: Mapping[str, tuple[str, ...]] = {
+        **FakeResolver.COUNTRIES,
+        "GE": ("Georgia", "Tbilisi"),
+        "GN": ("Guinea", "Conakry"),
+    }
+
+    def exclusions(self, kind: str, code: str) -> tuple[str, ...]:
+        self.names(kind, code)
+        return {"GE": ("Atlanta, Georgia", "state of Georgia"), "GN": ("guinea pig",)}.get(code, ())
+
+
+def test_entity_exclusions_drop_names_inside_deny_phrases() -> None:
+    engine = Engine.compile(
+        [Rule(key="r", name="r", query="sanctions /s (@country:GE OR @country:GN)")], DenyResolver()
+    )
+
+    def countries(text: str) -> list[tuple[str, ...]]:
+        return [m.countries for m in engine.match(Document(id="d", title="", text=text))]
+
+    assert countries("Sanctions hit a firm in Atlanta, Georgia and a guinea pig farm.") == []
+    assert countries("Sanctions on Georgia were lifted.") == [("GE",)]
+    # A real mention in the same sentence still counts; the excluded one is not tagged.
+    (match,) = engine.match(
+        Document(
+            id="d", title="", text="Sanctions: Guinea pig exports and Georgia, state of Georgia."
+        )
+    )
+    assert [w.surface for w in match.witnesses if w.term.startswith("@")] == ["Georgia"]
+    assert match.countries == ("GE",)
+
+
 def engine_for(*queries: str) -> Engine:
     rules = [Rule(key=f"watch:{i}", name=f"rule {i}", query=q) for i, q in enumerate(queries)]
     return Engine.compile(rules, FakeResolver())

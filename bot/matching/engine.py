@@ -88,8 +88,10 @@ class Engine:
         literals: _Literals,
         leaf_literals: dict[Leaf, tuple[int, ...]],
         country_literals: dict[int, tuple[str, ...]],
+        deny: Mapping[tuple[str, str], tuple[int, ...]] | None = None,
     ) -> None:
         self._compiled = compiled
+        self._deny = deny or {}
         self._literals = literals.items
         self._leaf_literals = leaf_literals
         self._country_literals = country_literals
@@ -117,6 +119,7 @@ class Engine:
         compiled: list[CompiledRule] = []
         seen: set[str] = set()
         interned: dict[Node, Node] = {}
+        deny: dict[tuple[str, str], tuple[int, ...]] = {}
         for rule in rules:
             if rule.key in seen:
                 raise QuerySyntaxError(f"rule {rule.key}: duplicate rule key", 0, "unique keys")
@@ -125,6 +128,8 @@ class Engine:
             for leaf in leaves(node):
                 if leaf not in leaf_literals:
                     leaf_literals[leaf] = _leaf_ids(leaf, literals, resolver, names_cache)
+                    if isinstance(leaf, Entity):
+                        _deny_ids(leaf.kind, leaf.code, resolver, literals, deny)
             compiled.append(
                 CompiledRule(
                     rule,
@@ -135,12 +140,13 @@ class Engine:
             )
         country_literals: dict[int, set[str]] = {}
         for code, names in resolver.country_names().items():
+            _deny_ids("country", code, resolver, literals, deny)
             for name in names:
                 tokens = words(name)
                 if tokens:
                     country_literals.setdefault(literals.phrase(tokens), set()).add(code)
         countries = {k: tuple(sorted(v)) for k, v in country_literals.items()}
-        return cls(compiled, literals, leaf_literals, countries)
+        return cls(compiled, literals, leaf_literals, countries, deny)
 
     def match(self, doc: Document, *, exhaustive: bool = False) -> list[Match]:
         """Every rule that fires on `doc`, in rule order; `exhaustive` skips candidate pruning."""
@@ -159,7 +165,10 @@ class Engine:
         def occurrences(leaf: Leaf) -> list[Span]:
             spans = spans_cache.get(leaf)
             if spans is None:
-                spans = spans_cache[leaf] = _leaf_spans(leaf, self._leaf_literals[leaf], found)
+                spans = _leaf_spans(leaf, self._leaf_literals[leaf], found)
+                if isinstance(leaf, Entity) and (deny := self._deny.get((leaf.kind, leaf.code))):
+                    spans = [s for s in spans if not _covered(s[0], s[1], s[2], deny, found)]
+                spans_cache[leaf] = spans
             return spans
 
         evaluator = Evaluator(analyzed, occurrences, self._anchor_leaves)
@@ -198,9 +207,11 @@ class Engine:
         out: dict[str, list[tuple[Field, int]]] = {}
         for lit_id, places in found.items():
             codes = self._country_literals.get(lit_id, ())
-            for field, lo, _ in places if codes else ():
+            for field, lo, hi in places if codes else ():
                 for code in codes:
-                    out.setdefault(code, []).append((field, lo))
+                    deny = self._deny.get(("country", code))
+                    if not (deny and _covered(field, lo, hi, deny, found)):
+                        out.setdefault(code, []).append((field, lo))
         return out
 
 
@@ -211,6 +222,42 @@ def _parse_rule(rule: Rule, resolver: EntityResolver) -> Node:
         raise QuerySyntaxError(
             f"rule {rule.key}: {err.message}", err.position, err.expected, err.query
         ) from None
+
+
+def _deny_ids(
+    kind: str,
+    code: str,
+    resolver: EntityResolver,
+    literals: _Literals,
+    deny: dict[tuple[str, str], tuple[int, ...]],
+) -> None:
+    """Literals of the phrases in which the entity's names do not mean it ('guinea pig').
+
+    `exclusions(kind, code)` is optional on a resolver (the gazetteer has it)."""
+    if (kind, code) in deny:
+        return
+    exclusions = getattr(resolver, "exclusions", None)
+    phrases: tuple[str, ...] = ()
+    if callable(exclusions):
+        try:
+            phrases = tuple(exclusions(kind, code))
+        except KeyError:
+            phrases = ()
+    ids = {literals.phrase(tokens) for tokens in map(words, phrases) if tokens}
+    deny[(kind, code)] = tuple(sorted(ids))
+
+
+def _covered(
+    field: Field,
+    lo: int,
+    hi: int,
+    deny: tuple[int, ...],
+    found: dict[int, list[tuple[Field, int, int]]],
+) -> bool:
+    """Whether the token span lies inside an occurrence of one of the `deny` literals."""
+    return any(
+        f == field and dlo <= lo and hi <= dhi for d in deny for f, dlo, dhi in found.get(d, ())
+    )
 
 
 def _leaf_ids(
