@@ -54,6 +54,7 @@ def _start(rt: Runtime, w: Where, args: str) -> Reply:
 
 
 def _help(rt: Runtime, w: Where, args: str) -> Reply:
+    rule_commands.no_args(args)
     return Reply(views.help_text(w.user_id in rt.settings.admin_ids))
 
 

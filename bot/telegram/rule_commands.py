@@ -49,8 +49,15 @@ def _pack_ids(rt: Runtime, args: str) -> list[str] | Reply:
     return wanted
 
 
+def no_args(args: str) -> None:
+    """Commands without arguments refuse extra words rather than guess what was meant."""
+    if args:
+        raise BadArgs("this command takes no arguments")
+
+
 def packs(rt: Runtime, w: Where, args: str) -> Reply:
     """The shipped packs with one-line descriptions."""
+    no_args(args)
     return Reply(views.packs_list(rt.packs, rt.store.subscriptions(w.chat_id, w.thread_id)))
 
 
@@ -84,6 +91,7 @@ def unwatch(rt: Runtime, w: Where, args: str) -> Reply:
 
 def rules(rt: Runtime, w: Where, args: str) -> Reply:
     """The chat's (topic's) subscriptions and every rule of the chat."""
+    no_args(args)
     subs = rt.store.subscriptions(w.chat_id, w.thread_id)
     return Reply(views.rules_list(subs, rt.store.watches(w.chat_id), w.thread_id))
 

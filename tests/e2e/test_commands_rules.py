@@ -48,6 +48,9 @@ async def test_packs_lists_ids_descriptions_and_marks(bot: Harness) -> None:
         assert pack.id in reply.plain
     assert "✓ un-sanctions" in reply.plain
     assert "✓ eu-sanctions" not in reply.plain
+    for text in ("/packs all", "/rules please", "/help me"):
+        reply = await bot.ask(text, USER)
+        assert "takes no arguments" in reply.plain and "Usage: /" in reply.plain, text
 
 
 async def test_watch_echoes_counts_and_compiles_into_the_engine(bot: Harness) -> None:
