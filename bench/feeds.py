@@ -82,7 +82,17 @@ def serve(feeds: int, items: int, lifetime: float) -> int:
         server.route(f"/feed/{index}.xml", body, etag=f'"v1-{index}"')
     print(f"READY {server.port}", flush=True)
     done = threading.Event()
-    threading.Thread(target=lambda: (sys.stdin.read(), done.set()), daemon=True).start()
+
+    def commands() -> None:
+        for line in sys.stdin:  # "delay <seconds>": every answer waits that long first
+            words = line.split()
+            if len(words) == 2 and words[0] == "delay":
+                for path in list(server.routes):
+                    server.update(path, delay=float(words[1]))
+                print("OK", flush=True)
+        done.set()
+
+    threading.Thread(target=commands, daemon=True).start()
     done.wait(lifetime)
     server.stop()
     return 0
@@ -125,6 +135,14 @@ class FeedProcess:
     def url(self, feed: int) -> str:
         """The URL of one feed."""
         return f"http://{host(feed)}:{self.port}/feed/{feed}.xml"
+
+    def set_delay(self, seconds: float) -> None:
+        """Make every answer wait `seconds` before its status line (a remote server's latency)."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(f"delay {seconds}\n")
+        self.proc.stdin.flush()
+        if self.proc.stdout.readline().strip() != "OK":
+            raise RuntimeError("feed server did not take the delay")
 
     def stop(self) -> None:
         """Close stdin (the server exits) and reap it."""
