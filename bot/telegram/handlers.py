@@ -109,7 +109,11 @@ class Handlers:
         messages = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
         for cmd in COMMANDS:
             fn = self.sources if cmd.name == "sources" else COMMAND_FUNCTIONS[cmd.name]
-            app.add_handler(CommandHandler(cmd.name, self.command(cmd, fn), messages))
+            # `/sources poll` may take long: it must not hold up everyone else's commands.
+            blocking = cmd.name != "sources"
+            app.add_handler(
+                CommandHandler(cmd.name, self.command(cmd, fn), messages, block=blocking)
+            )
         self.app = app
         app.add_handler(CallbackQueryHandler(self.on_callback))
         app.add_handler(ChatMemberHandler(self.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.e2e.harness import BELARUS_TITLE, COUNTRIES, Harness, belarus_text, eu_sanctions_article
-from tests.support.botapi import SentMessage
+from tests.support.botapi import RateLimits, SentMessage
 
 FORUM = -1003
 ADMIN_USER = 21
@@ -106,3 +106,18 @@ async def test_quiet_hours_hold_then_release(live_bot: Harness) -> None:
     bot.clock.advance(hours=2, minutes=1)
     alert = await bot.server.wait_for_message(USER, _is_alert)
     assert "Sudan" in alert.plain
+
+
+async def test_a_burst_of_alerts_respects_the_per_chat_limit(live_bot: Harness) -> None:
+    bot = live_bot
+    # Subscribed without a command, so every message in the chat is an alert.
+    bot.server.add_chat(USER)
+    bot.runtime.store.upsert_chat(USER)
+    bot.runtime.store.subscribe(USER, ["eu-sanctions"])
+    # The server answers 429 to anything faster than ~1 message per 0.8 s in one chat.
+    bot.server.enforce_limits(RateLimits(per_chat_per_second=1.25))
+    for country in COUNTRIES[:4]:
+        bot.ingest(*eu_sanctions_article(country))
+    await bot.server.wait_until(lambda: sum(_is_alert(m) for m in bot.server.sent(USER)) == 4)
+    stats = bot.server.stats()
+    assert stats["rate_violations"] == 0 and stats["answered_429"] == 0
