@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
 from datetime import timedelta
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
@@ -115,6 +116,10 @@ class Handlers:
                 CommandHandler(cmd.name, self.command(cmd, fn), messages, block=blocking)
             )
         self.app = app
+        # After the known commands: anything else that looks like a command, in private chats.
+        app.add_handler(
+            MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, self.on_unknown_command)
+        )
         app.add_handler(CallbackQueryHandler(self.on_callback))
         app.add_handler(ChatMemberHandler(self.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
         app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self.on_migrate))
@@ -165,6 +170,14 @@ class Handlers:
             return Reply("Polling is not running in this process.")
         lines = await jobs.poll_now(due_only=False)
         return Reply(views.poll_report(lines))
+
+    async def on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A command the bot does not have: point to /help instead of staying silent."""
+        message = update.effective_message
+        if message is None:
+            return
+        word = escape((message.text or "").split(maxsplit=1)[0][:40])
+        await self.answer(context.bot, where_from(message), Reply(views.unknown_command(word)))
 
     # -- buttons ------------------------------------------------------------
 

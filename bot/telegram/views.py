@@ -267,3 +267,8 @@ def poll_report(lines: Sequence[str]) -> str:
         return "No sources to poll."
     body = "\n".join(escape(line) for line in lines)
     return f"<b>Polled {len(lines)} source{'s' if len(lines) != 1 else ''}</b>\n<pre>{body}</pre>"
+
+
+def unknown_command(word: str) -> str:
+    """Answer to a command the bot does not have (`word` is already escaped)."""
+    return f"I don't know {word}. /help lists what I can do."

@@ -21,6 +21,11 @@ async def test_start_and_help_list_every_command(bot: Harness) -> None:
     assert bot.runtime.store.get_chat(USER) is not None
 
 
+async def test_unknown_command_points_to_help(bot: Harness) -> None:
+    reply = await bot.ask("/frobnicate <b>now</b>", USER)
+    assert reply.plain == "I don't know /frobnicate. /help lists what I can do."
+
+
 async def test_subscribe_all_then_some_and_unknown_changes_nothing(bot: Harness) -> None:
     store = bot.runtime.store
     reply = await bot.ask("/subscribe", USER)
