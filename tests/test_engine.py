@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Mapping
+from dataclasses import FrozenInstanceError, asdict, fields
 
 import pytest
 
 from bot.errors import QuerySyntaxError
 from bot.matching.engine import Engine
-from bot.models import Document, Rule
+from bot.models import Document, Match, Rule
 
 
 class FakeResolver:
@@ -270,3 +272,24 @@ def test_each_rule_alone_matches_like_in_a_shared_engine() -> None:
         together = {m.rule_key for m in shared.match(doc)}
         alone = {f"watch:{i}" for i, q in enumerate(QUERIES) if fires(q, text, title)}
         assert together == alone
+
+
+def test_matches_are_plain_match_values_whose_details_are_filled_on_first_read() -> None:
+    engine = engine_for("sanctions /s @country:BY")
+    doc = Document(id="d", title="", text="The EU renewed sanctions on Belarus.")
+    (lazy,) = engine.match(doc)
+    assert isinstance(lazy, Match)
+    assert "summary" not in vars(lazy)  # nothing built until read
+    assert lazy.countries == ("BY",)
+    assert lazy.summary == "The EU renewed sanctions on Belarus."
+    assert lazy.explanation == "sanctions /s Belarus"
+    assert [w.surface for w in lazy.witnesses] == ["sanctions", "Belarus"]
+    plain = Match(**{f.name: getattr(lazy, f.name) for f in fields(Match)})
+    assert lazy == plain and plain == lazy and hash(lazy) == hash(plain)
+    assert asdict(lazy) == asdict(plain)
+    copied = pickle.loads(pickle.dumps(engine.match(doc)[0]))
+    assert type(copied) is Match and copied == plain
+    with pytest.raises(AttributeError):
+        lazy.no_such_field  # noqa: B018
+    with pytest.raises(FrozenInstanceError):
+        lazy.summary = "changed"  # type: ignore[misc]

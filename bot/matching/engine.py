@@ -19,6 +19,7 @@ import ahocorasick
 from bot.errors import QuerySyntaxError
 from bot.matching.analysis import Analyzed, analyze
 from bot.matching.evaluator import Evaluator, RawWitness, Span
+from bot.matching.lazy import LazyMatch
 from bot.matching.query import (
     And,
     Entity,
@@ -39,6 +40,8 @@ from bot.matching.text import words
 from bot.models import Document, EntityResolver, Field, Match, Rule, Witness
 
 MAX_WITNESSES = 200
+# literal id -> (field, first token, end token) of each occurrence in one document
+Found = dict[int, list[tuple[Field, int, int]]]
 
 
 @dataclass(frozen=True)
@@ -160,30 +163,13 @@ class Engine:
                 candidates.update(self._by_literal.get(lit, ()))
             present = set(found)
             indexes = [i for i in sorted(candidates) if _possible(self._compiled[i], present)]
-        spans_cache: dict[Leaf, list[Span]] = {}
-
-        def occurrences(leaf: Leaf) -> list[Span]:
-            spans = spans_cache.get(leaf)
-            if spans is None:
-                spans = _leaf_spans(leaf, self._leaf_literals[leaf], found)
-                if isinstance(leaf, Entity) and (deny := self._deny.get((leaf.kind, leaf.code))):
-                    spans = [s for s in spans if not _covered(s[0], s[1], s[2], deny, found)]
-                spans_cache[leaf] = spans
-            return spans
-
-        evaluator = Evaluator(analyzed, occurrences, self._anchor_leaves)
-        countries: Mentions | None = None
-        made: dict[RawWitness, Witness] = {}  # rules share terms: build each witness once
+        state = _DocState(self, analyzed, found)
+        evaluator = state.evaluator
         matches: list[Match] = []
         for index in indexes:
             item = self._compiled[index]
-            result = evaluator.holds(item.node)
-            if result is None:
-                continue
-            witnesses = _witnesses(analyzed, result, made)
-            if countries is None:
-                countries = country_mentions(analyzed, self._countries(found))
-            matches.append(build_match(item.rule, item.node, analyzed, witnesses, countries))
+            if evaluator.holds(item.node) is not None:
+                matches.append(LazyMatch.deferred(item.rule, item.node, doc.id, state))
         return matches
 
     def _scan(self, analyzed: Analyzed) -> dict[int, list[tuple[Field, int, int]]]:
@@ -200,7 +186,14 @@ class Engine:
                 found.setdefault(lit_id, []).append((owner[0], owner[1], owner[1] + lit.width))
         return found
 
-    def _countries(
+    def occurrences(self, leaf: Leaf, found: Found) -> list[Span]:
+        """Where `leaf` occurs in a scanned document, entity names inside deny phrases left out."""
+        spans = _leaf_spans(leaf, self._leaf_literals[leaf], found)
+        if isinstance(leaf, Entity) and (deny := self._deny.get((leaf.kind, leaf.code))):
+            spans = [s for s in spans if not _covered(s[0], s[1], s[2], deny, found)]
+        return spans
+
+    def countries(
         self, found: dict[int, list[tuple[Field, int, int]]]
     ) -> dict[str, list[tuple[Field, int]]]:
         """ISO2 code -> token positions where one of its names occurs."""
@@ -213,6 +206,35 @@ class Engine:
                     if not (deny and _covered(field, lo, hi, deny, found)):
                         out.setdefault(code, []).append((field, lo))
         return out
+
+
+class _DocState:
+    """One document's scan and evaluator, shared by its matches to build their details."""
+
+    def __init__(self, engine: Engine, analyzed: Analyzed, found: Found) -> None:
+        self.engine = engine
+        self.analyzed = analyzed
+        self.found = found
+        self.spans: dict[Leaf, list[Span]] = {}
+        self.evaluator = Evaluator(analyzed, self.occurrences, engine._anchor_leaves)
+        self.made: dict[RawWitness, Witness] = {}  # rules share terms: build each witness once
+        self.mentions: Mentions | None = None
+
+    def occurrences(self, leaf: Leaf) -> list[Span]:
+        spans = self.spans.get(leaf)
+        if spans is None:
+            spans = self.spans[leaf] = self.engine.occurrences(leaf, self.found)
+        return spans
+
+    def build(self, rule: Rule, node: Node) -> Match:
+        """The complete Match of a rule that fired: witnesses, summary, countries."""
+        result = self.evaluator.holds(node)
+        if result is None:
+            raise RuntimeError(f"rule {rule.key} was reported as a match but does not hold")
+        witnesses = _witnesses(self.analyzed, result, self.made)
+        if self.mentions is None:
+            self.mentions = country_mentions(self.analyzed, self.engine.countries(self.found))
+        return build_match(rule, node, self.analyzed, witnesses, self.mentions)
 
 
 def _parse_rule(rule: Rule, resolver: EntityResolver) -> Node:

@@ -1,0 +1,77 @@
+"""A Match whose evidence is derived on first read.
+
+At thousands of rules a document fires on a hundred of them, and the witnesses, summary,
+highlights, explanation and country ranking of each cost far more than deciding that the
+rule fired. `LazyMatch` is a `bot.models.Match` (same fields, same attribute reads) that
+stores only its rule and a reference to the document's shared state, and fills in the
+other fields all at once the first time any of them is read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any, Protocol
+
+from bot.matching.query import Node
+from bot.models import Match, Rule
+
+# The fields that are filled in on first read; rule_key, rule_name and doc_id are set at once.
+DEFERRED = frozenset(("witnesses", "countries", "summary", "highlights", "explanation"))
+FIELD_NAMES = tuple(f.name for f in fields(Match))
+
+
+class EvidenceSource(Protocol):
+    """The document-wide state that builds the full Match of a rule that fired on it."""
+
+    def build(self, rule: Rule, node: Node) -> Match:
+        """The complete Match of `rule` (parsed as `node`), which fired on this document."""
+        ...
+
+
+class LazyMatch(Match):
+    """A Match of which only the rule and document are known until a detail is read."""
+
+    @classmethod
+    def deferred(cls, rule: Rule, node: Node, doc_id: str, source: EvidenceSource) -> LazyMatch:
+        """A match of `rule` on document `doc_id`; `source` builds its details on demand."""
+        self = cls.__new__(cls)
+        # Frozen dataclass: write the instance dict directly (also the cheapest way).
+        state = self.__dict__
+        state["rule_key"] = rule.key
+        state["rule_name"] = rule.name
+        state["doc_id"] = doc_id
+        state["_pending"] = (rule, node, source)
+        return self
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called when normal lookup fails, i.e. for a detail not computed yet.
+        pending = self.__dict__.get("_pending")
+        if name not in DEFERRED or pending is None:
+            raise AttributeError(name)
+        rule, node, source = pending
+        full = source.build(rule, node)
+        state = self.__dict__
+        for key in DEFERRED:
+            state[key] = getattr(full, key)
+        del state["_pending"]  # the document's state is no longer needed
+        return state[name]
+
+    def values(self) -> tuple[Any, ...]:
+        """Every field of the Match in declaration order (computing the details)."""
+        return tuple(getattr(self, name) for name in FIELD_NAMES)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Match):
+            return NotImplemented
+        return self.values() == tuple(getattr(other, name) for name in FIELD_NAMES)
+
+    def __hash__(self) -> int:
+        return hash(self.values())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickles (and copies) as a plain Match: the document's state stays behind.
+        return (Match, self.values())
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{n}={v!r}" for n, v in zip(FIELD_NAMES, self.values(), strict=True))
+        return f"Match({inner})"
