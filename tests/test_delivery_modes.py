@@ -165,6 +165,9 @@ def test_quiet_until_follows_the_chat_time_zone_and_dst() -> None:
         (lambda: Forbidden("Forbidden: bot was kicked from the group chat"), "gone"),
         (lambda: BadRequest("Chat not found"), "gone"),
         (lambda: BadRequest("Bad Request: user is deactivated"), "gone"),
+        (lambda: BadRequest("Bad Request: have no rights to send a message"), "gone"),
+        (lambda: BadRequest("Bad Request: need administrator rights in the channel chat"), "gone"),
+        (lambda: BadRequest("Bad Request: CHAT_WRITE_FORBIDDEN"), "gone"),
         (lambda: ChatMigrated(-100123), "migrated"),
         (
             lambda: BadRequest(

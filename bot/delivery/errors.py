@@ -45,7 +45,20 @@ def seconds(value: int | float | timedelta) -> float:
     return float(value)
 
 
-_GONE = ("chat not found", "bot was blocked", "bot was kicked", "user is deactivated")
+# Bad requests that mean "this chat will not take messages from us": deactivate it
+# (the Telegram layer reactivates a chat when it talks to the bot again).
+_GONE = (
+    "chat not found",
+    "bot was blocked",
+    "bot was kicked",
+    "user is deactivated",
+    "have no rights to send",
+    "not enough rights to send",
+    "need administrator rights",
+    "chat_write_forbidden",
+    "group chat was deactivated",
+    "chat was deleted",
+)
 _MARKUP = ("can't parse entities", "can't find end tag", "unsupported start tag")
 
 
