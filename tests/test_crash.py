@@ -6,7 +6,8 @@ alerts in SQLite and delivers them through the Bot API test server. The test
 kills it with SIGKILL at random moments (during start-up, ingestion and
 delivery), restarts it each time, and at the end checks that every expected
 alert arrived at least once and that duplicates are no more than the kills
-(only a message in flight at the moment of a kill can be repeated).
+(only a message in flight at the moment of a kill can be repeated). Two
+graceful stops (SIGTERM, exit code 0) in between must add no duplicate.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ OPERATIONS = ["quokka", "narwhal", "axolotl", "pangolin", "okapi", "tapir", "wom
 ITEMS = 200  # matching feed items
 CHATS = [5101 + n for n in range(16)]  # private chats; chat i watches OPERATIONS[i % 8]
 KILLS = 10
+TERM_AFTER = (4, 8)  # after these many kills, one SIGTERM (graceful stop) as well
 START = datetime(2026, 11, 27, 8, tzinfo=UTC)
 SEED = int(os.environ.get("CRASH_SEED", "20261127"))
 
@@ -157,7 +159,7 @@ def test_sigkill_loses_nothing(tmp_path: Path, servers: tuple[BotApiServer, Feed
     log = tmp_path / "bot.log"
     rng = random.Random(SEED)
     expected = len(_expected_keys())
-    kills = 0
+    kills = terms = 0
     proc = _start(env, log)
     try:
         while kills < KILLS:
@@ -167,14 +169,20 @@ def test_sigkill_loses_nothing(tmp_path: Path, servers: tuple[BotApiServer, Feed
             time.sleep(rng.uniform(0.0, 1.2))
             if _alert_messages(api) >= expected:
                 break
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(10)
-            kills += 1
+            if kills in TERM_AFTER and terms < kills // 4:
+                # A graceful stop mid-delivery: the send in flight is finished and recorded.
+                proc.send_signal(signal.SIGTERM)
+                assert proc.wait(30) == 0, log.read_text()[-3000:]
+                terms += 1
+            else:
+                proc.send_signal(signal.SIGKILL)
+                proc.wait(10)
+                kills += 1
             proc = _start(env, log)
         _wait(lambda: _delivered_titles(api) >= expected, 90, proc, log)
         time.sleep(1.0)  # anything still queued would show up now
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(20) == 0, log.read_text()[-3000:]
+        assert proc.wait(30) == 0, log.read_text()[-3000:]
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -185,15 +193,15 @@ def test_sigkill_loses_nothing(tmp_path: Path, servers: tuple[BotApiServer, Feed
     missing = [key for key in _expected_keys() if counts.get(key, 0) == 0]
     stray = [key for key in counts if key not in set(_expected_keys())]
     print(
-        f"\ncrash test: kills={kills} expected={expected} "
+        f"\ncrash test: kills={kills} graceful_stops={terms} expected={expected} "
         f"delivered={sum(1 for k in _expected_keys() if counts.get(k))} "
         f"messages={sum(counts.values())} duplicates={duplicates} "
         f"429s={api.stats()['answered_429']}"
     )
-    assert kills == KILLS
+    assert kills == KILLS and terms == len(TERM_AFTER)
     assert missing == []
     assert stray == []
-    assert duplicates <= kills
+    assert duplicates <= kills  # graceful stops add none
 
     store = Store.open(tmp_path / "bot.db")
     try:
