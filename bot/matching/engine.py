@@ -20,6 +20,7 @@ from bot.errors import QuerySyntaxError
 from bot.matching.analysis import Analyzed, analyze
 from bot.matching.evaluator import Evaluator, RawWitness, Span
 from bot.matching.lazy import LazyMatch
+from bot.matching.plan import CNF, EXPR, Layout, Plans, field_mask, rule_indexes
 from bot.matching.query import (
     And,
     Entity,
@@ -52,13 +53,10 @@ class _Literal:
 
 @dataclass(frozen=True)
 class CompiledRule:
-    """A rule with its parsed query and the literals that can trigger it."""
+    """A rule with its parsed (interned) query."""
 
     rule: Rule
     node: Node
-    triggers: frozenset[int] | None  # literal ids; None = evaluate for every document
-    # Every clause must share a literal with the document: a cheap test before evaluating.
-    required: tuple[frozenset[int], ...] = ()
 
 
 class _Literals:
@@ -98,13 +96,6 @@ class Engine:
         self._literals = literals.items
         self._leaf_literals = leaf_literals
         self._country_literals = country_literals
-        self._by_literal: dict[int, list[int]] = {}
-        self._always: list[int] = []
-        for index, item in enumerate(compiled):
-            if item.triggers is None:
-                self._always.append(index)
-            for trigger in item.triggers or ():
-                self._by_literal.setdefault(trigger, []).append(index)
         self._automaton = ahocorasick.Automaton()
         for lit_id, lit in enumerate(literals.items):
             self._automaton.add_word(lit.key, lit_id)
@@ -112,6 +103,22 @@ class Engine:
             self._automaton.make_automaton()
         self._anchor_leaves: dict[int, list[list[Leaf]]] = {}
         self.rules: Mapping[str, Rule] = MappingProxyType({c.rule.key: c.rule for c in compiled})
+        # Leaves numbered for the per-document masks; plans decide which rules fire.
+        self._leaves = list(leaf_literals)
+        leaf_ids = {leaf: i for i, leaf in enumerate(self._leaves)}
+        self._plans = Plans([c.node for c in compiled], leaf_ids)
+        self._lit_leaves: list[tuple[int, ...]] = [() for _ in literals.items]
+        for leaf, lid in leaf_ids.items():
+            for lit_id in leaf_literals[leaf]:
+                self._lit_leaves[lit_id] += (lid,)
+        self._unit_literals = frozenset(
+            lit_id for lid in self._plans.unit_leaves for lit_id in leaf_literals[self._leaves[lid]]
+        )
+        self._deny_leaves = frozenset(
+            lid
+            for leaf, lid in leaf_ids.items()
+            if isinstance(leaf, Entity) and self._deny.get((leaf.kind, leaf.code))
+        )
 
     @classmethod
     def compile(cls, rules: Sequence[Rule], resolver: EntityResolver) -> Engine:
@@ -133,14 +140,7 @@ class Engine:
                     leaf_literals[leaf] = _leaf_ids(leaf, literals, resolver, names_cache)
                     if isinstance(leaf, Entity):
                         _deny_ids(leaf.kind, leaf.code, resolver, literals, deny)
-            compiled.append(
-                CompiledRule(
-                    rule,
-                    node,
-                    _triggers(node, leaf_literals, literals),
-                    tuple(_required(node, leaf_literals) or ()),
-                )
-            )
+            compiled.append(CompiledRule(rule, node))
         country_literals: dict[int, set[str]] = {}
         for code, names in resolver.country_names().items():
             _deny_ids("country", code, resolver, literals, deny)
@@ -152,25 +152,71 @@ class Engine:
         return cls(compiled, literals, leaf_literals, countries, deny)
 
     def match(self, doc: Document, *, exhaustive: bool = False) -> list[Match]:
-        """Every rule that fires on `doc`, in rule order; `exhaustive` skips candidate pruning."""
+        """Every rule that fires on `doc`, in rule order.
+
+        `exhaustive` asks the span evaluator about every rule instead of using the plans:
+        slow, and the reference the plans must agree with."""
         analyzed = analyze(doc)
-        found = self._scan(analyzed)
+        state = _DocState(self, analyzed, self._scan(analyzed))
         if exhaustive:
-            indexes = list(range(len(self._compiled)))
+            holds = state.evaluator.holds
+            fired = [i for i, c in enumerate(self._compiled) if holds(c.node) is not None]
         else:
-            candidates = set(self._always)
-            for lit in found:
-                candidates.update(self._by_literal.get(lit, ()))
-            present = set(found)
-            indexes = [i for i in sorted(candidates) if _possible(self._compiled[i], present)]
-        state = _DocState(self, analyzed, found)
-        evaluator = state.evaluator
-        matches: list[Match] = []
-        for index in indexes:
-            item = self._compiled[index]
-            if evaluator.holds(item.node) is not None:
-                matches.append(LazyMatch.deferred(item.rule, item.node, doc.id, state))
-        return matches
+            fired = self._fired(state)
+        compiled = self._compiled
+        return [
+            LazyMatch.deferred(compiled[i].rule, compiled[i].node, doc.id, state) for i in fired
+        ]
+
+    def _fired(self, state: _DocState) -> list[int]:
+        """Indexes of the rules that hold, decided from the leaves' masks (see plan.py)."""
+        layout = Layout.of(state.analyzed)
+        count = self._plans.leaf_count
+        F, S, P = [0] * count, [0] * count, [0] * count
+        present: list[int] = []
+        pending: set[int] = set()
+        lit_leaves, unit_literals, deny = self._lit_leaves, self._unit_literals, self._deny_leaves
+        for lit_id, places in state.found.items():
+            lids = lit_leaves[lit_id]
+            if not lids:
+                continue
+            if lit_id in unit_literals:
+                f, s, p = layout.masks(places)
+            else:
+                f, s, p = field_mask(places), 0, 0
+            for lid in lids:
+                if lid in deny:
+                    pending.add(lid)  # its names may sit inside deny phrases: see its spans
+                    continue
+                if not F[lid]:
+                    present.append(lid)
+                F[lid] |= f
+                S[lid] |= s
+                P[lid] |= p
+        for lid in pending:
+            spans = state.occurrences(self._leaves[lid])
+            if spans:
+                F[lid], S[lid], P[lid] = layout.masks(sp[:3] for sp in spans)
+                present.append(lid)
+        plans = self._plans
+        kinds, exprs, units = plans.kinds, plans.exprs, layout.units
+        holds = state.evaluator.holds
+        nears = plans.near_list
+
+        def near(k: int) -> bool:
+            return holds(nears[k]) is not None
+
+        fired: list[int] = []
+        for index in rule_indexes(plans.possible(present)):
+            kind = kinds[index]
+            if kind == CNF:
+                fired.append(index)
+            elif kind == EXPR:
+                if exprs[index](F, S, P, units, near):  # type: ignore[misc]
+                    fired.append(index)
+            elif holds(self._compiled[index].node) is not None:
+                fired.append(index)
+        return fired
 
     def _scan(self, analyzed: Analyzed) -> dict[int, list[tuple[Field, int, int]]]:
         """One automaton pass: literal id -> (field, first token, end token) occurrences."""
@@ -303,71 +349,6 @@ def _leaf_ids(
     return cache[key]
 
 
-def _cost(literal: _Literal) -> float:
-    """Guess how often a literal occurs: single short words often, long phrases rarely."""
-    tokens = literal.key.split()
-    if len(tokens) > 1:
-        return 1.0
-    return 8.0 if len(tokens[0]) <= 4 or not literal.key.endswith(" ") else 4.0
-
-
-def _triggers(
-    node: Node, leaf_literals: dict[Leaf, tuple[int, ...]], literals: _Literals
-) -> frozenset[int] | None:
-    """Literals of which every match contains at least one; None when there is no such set."""
-    found = _trigger_set(node, leaf_literals, literals)
-    return None if found is None else found[0]
-
-
-ENTITY_COST = 5.0  # all the names of one entity occur about as often as one word
-
-
-def _trigger_set(
-    node: Node, leaf_literals: dict[Leaf, tuple[int, ...]], literals: _Literals
-) -> tuple[frozenset[int], float] | None:
-    """A trigger set and a guess of how often it fires (lower = rarer, preferred for AND)."""
-    if isinstance(node, Term | Prefix | Entity):
-        ids = frozenset(leaf_literals[node])
-        cost = sum(_cost(literals.items[i]) for i in ids)
-        return ids, min(cost, ENTITY_COST) if isinstance(node, Entity) else cost
-    if isinstance(node, Not):
-        return None
-    if isinstance(node, Scope):
-        return _trigger_set(node.child, leaf_literals, literals)
-    if isinstance(node, Or):
-        parts = [_trigger_set(c, leaf_literals, literals) for c in node.children]
-        if any(p is None for p in parts):
-            return None
-        sets = [p for p in parts if p is not None]
-        return frozenset().union(*(p[0] for p in sets)), sum(p[1] for p in sets)
-    sides = node.children if isinstance(node, And) else (node.left, node.right)
-    options = [t for t in (_trigger_set(c, leaf_literals, literals) for c in sides) if t]
-    return min(options, key=lambda t: t[1]) if options else None
-
-
-def _required(
-    node: Node, leaf_literals: dict[Leaf, tuple[int, ...]]
-) -> list[frozenset[int]] | None:
-    """Clauses (literal sets) each of which a matching document must contain one of.
-
-    None means no constraint (a negated part). Proximity implies AND; an OR needs one
-    literal of any of its children, so its clause is the union of theirs.
-    """
-    if isinstance(node, Term | Prefix | Entity):
-        return [frozenset(leaf_literals[node])]
-    if isinstance(node, Not):
-        return None
-    if isinstance(node, Scope):
-        return _required(node.child, leaf_literals)
-    if isinstance(node, Or):
-        parts = [_required(c, leaf_literals) for c in node.children]
-        if any(not p for p in parts):
-            return None
-        return [frozenset().union(*(c for p in parts if p for c in p))]
-    sides = node.children if isinstance(node, And) else (node.left, node.right)
-    return [c for side in sides for c in (_required(side, leaf_literals) or ())]
-
-
 def _leaf_spans(
     leaf: Leaf, ids: tuple[int, ...], found: dict[int, list[tuple[Field, int, int]]]
 ) -> list[Span]:
@@ -396,14 +377,6 @@ def _intern(node: Node, table: dict[Node, Node]) -> Node:
     elif isinstance(node, Within):
         node = Within(_intern(node.left, table), _intern(node.right, table), node.unit)
     return table.setdefault(node, node)
-
-
-def _possible(item: CompiledRule, present: set[int]) -> bool:
-    """Whether every required clause of the rule has a literal in the document."""
-    for clause in item.required:  # noqa: SIM110 (hot path: a loop beats all() + generator)
-        if clause.isdisjoint(present):
-            return False
-    return True
 
 
 def _witnesses(

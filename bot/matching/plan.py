@@ -1,0 +1,273 @@
+"""Per-rule plans, made at compile time, that decide cheaply which rules fire on a document.
+
+Per document every leaf (term, wildcard, entity) gets three bit masks: F, the fields
+holding an occurrence (1 title, 2 text); S, the sentences wholly containing one; P, the
+paragraphs (units numbered across the document, title first). The rules' required
+clauses, as bitsets over rules, give the rules that can hold at all. Of those:
+
+* a conjunction of leaves and OR-groups of leaves (CNF) holds exactly then;
+* a rule of AND/OR/NOT, title:/text:, /s, /p and top-level NEAR (EXPR) holds when a
+  generated Python expression over the masks is true, e.g. ``(S[3] & (S[7] | S[9])) and
+  F[12]`` for ``(a /s (b OR c)) AND d``: inside a unit AND/OR/NOT are &, |, and the
+  complement within the units in scope, exactly as `evaluator` judges them per unit;
+* anything else (NEAR inside a unit or a field scope, /s inside /p) is GENERAL: the
+  engine asks `Evaluator`.
+
+The generated code holds only integers and fixed operators (never text from a query),
+and is compiled once per engine.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.matching.analysis import FIELDS, Analyzed
+from bot.matching.query import And, Entity, Leaf, Near, Node, Not, Or, Prefix, Scope, Term, Within
+from bot.models import Field
+
+CNF, EXPR, GENERAL = 0, 1, 2
+# Indexes into the per-document unit masks U (see `Layout.units`).
+TITLE_S, TEXT_S, TITLE_P, TEXT_P, ALL_S, ALL_P = range(6)
+_UNIV = {("s", None): ALL_S, ("s", "title"): TITLE_S, ("s", "text"): TEXT_S}
+_UNIV |= {("p", None): ALL_P, ("p", "title"): TITLE_P, ("p", "text"): TEXT_P}
+_FIELD_BIT: dict[Field, int] = {"title": 1, "text": 2}
+_ONE = re.compile("1")
+
+Masks = list[int]
+# F, S, P, U, near(k) -> whether the rule holds
+Expr = Callable[[Masks, Masks, Masks, tuple[int, ...], Callable[[int], bool]], object]
+
+
+class _Unsupported(Exception):
+    """The node needs span-level evaluation."""
+
+
+class _Codegen:
+    """Writes one rule as an expression over the masks, or raises _Unsupported."""
+
+    def __init__(self, leaf_ids: Mapping[Leaf, int], near_ids: dict[Near, int]) -> None:
+        self.leaf_ids = leaf_ids
+        self.near_ids = near_ids
+        self.unit_leaves: set[int] = set()  # leaves read as S or P: need those masks
+
+    def gen(self, node: Node, unit: str, field: Field | None) -> str:
+        """`unit` is 'd' (a truth over the document or one field) or 's'/'p' (a mask)."""
+        if isinstance(node, Term | Prefix | Entity):
+            return self.leaf(self.leaf_ids[node], unit, field)
+        if isinstance(node, And | Or):
+            parts = [self.gen(c, unit, field) for c in node.children]
+            if unit == "d":
+                op = " and " if isinstance(node, And) else " or "
+            else:
+                op = " & " if isinstance(node, And) else " | "
+            return "(" + op.join(parts) + ")"
+        if isinstance(node, Not):
+            inner = self.gen(node.child, unit, field)
+            return f"(not {inner})" if unit == "d" else f"(U[{_UNIV[unit, field]}] & ~{inner})"
+        if isinstance(node, Scope):
+            if field is not None and field != node.field:
+                return "0"  # a unit or field of the other field: never holds
+            return self.gen(node.child, unit, node.field)
+        if isinstance(node, Within):
+            # Inside a sentence, a paragraph clipped to it is that sentence.
+            inner = node.unit if unit in ("d", node.unit) else "s"
+            if unit == "p" and inner == "s":
+                raise _Unsupported  # a paragraph holding such a sentence: rare, spans do it
+            left, right = self.gen(node.left, inner, field), self.gen(node.right, inner, field)
+            return f"({left} & {right})"
+        if unit != "d" or field is not None:
+            raise _Unsupported  # NEAR judged inside a unit or a field
+        return f"N({self.near_ids.setdefault(node, len(self.near_ids))})"
+
+    def leaf(self, lid: int, unit: str, field: Field | None) -> str:
+        if unit == "d":
+            return f"F[{lid}]" if field is None else f"(F[{lid}] & {_FIELD_BIT[field]})"
+        self.unit_leaves.add(lid)
+        masks = "S" if unit == "s" else "P"
+        if field is None:
+            return f"{masks}[{lid}]"
+        return f"({masks}[{lid}] & U[{_UNIV[unit, field]}])"
+
+
+def is_cnf(node: Node, top: bool = True) -> bool:
+    """A leaf, an OR of leaves, or (at the top) an AND of those: holds iff each clause does."""
+    if isinstance(node, Term | Prefix | Entity):
+        return True
+    if isinstance(node, Or):
+        return all(is_cnf(c, False) and not isinstance(c, And) for c in node.children)
+    return top and isinstance(node, And) and all(is_cnf(c, top) for c in node.children)
+
+
+def required(node: Node, leaf_ids: Mapping[Leaf, int]) -> list[frozenset[int]] | None:
+    """Clauses (leaf id sets) each of which a matching document must contain one of.
+
+    None means no constraint (a negated part). Proximity implies AND; an OR needs one
+    leaf of any of its children, so its clause is the union of theirs.
+    """
+    if isinstance(node, Term | Prefix | Entity):
+        return [frozenset((leaf_ids[node],))]
+    if isinstance(node, Not):
+        return None
+    if isinstance(node, Scope):
+        return required(node.child, leaf_ids)
+    if isinstance(node, Or):
+        parts = [required(c, leaf_ids) for c in node.children]
+        if any(not p for p in parts):
+            return None
+        return [frozenset().union(*(c for p in parts if p for c in p))]
+    sides = node.children if isinstance(node, And) else (node.left, node.right)
+    return [c for side in sides for c in (required(side, leaf_ids) or ())]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One document's units: per field (bit, sentence/paragraph owners, ranges, offsets)."""
+
+    fields: Mapping[Field, tuple[int, Sequence[int], Sequence[tuple[int, int]], int,
+                                 Sequence[int], Sequence[tuple[int, int]], int]]  # fmt: skip
+    units: tuple[int, ...]  # U: TITLE_S, TEXT_S, TITLE_P, TEXT_P, ALL_S, ALL_P
+
+    @classmethod
+    def of(cls, doc: Analyzed) -> Layout:
+        """Number sentences and paragraphs across the document, the title first."""
+        title, text = doc.fields["title"], doc.fields["text"]
+        ts, tp = len(title.sentence_tokens), len(title.paragraph_tokens)
+        masks = (
+            _nonempty(title.sentence_tokens, 0),
+            _nonempty(text.sentence_tokens, ts),
+            _nonempty(title.paragraph_tokens, 0),
+            _nonempty(text.paragraph_tokens, tp),
+        )
+        units = (*masks, masks[0] | masks[1], masks[2] | masks[3])
+        fields = {
+            name: (
+                _FIELD_BIT[name],
+                ft.sentence_of,
+                ft.sentence_tokens,
+                0 if name == "title" else ts,
+                ft.paragraph_of,
+                ft.paragraph_tokens,
+                0 if name == "title" else tp,
+            )
+            for name, ft in doc.fields.items()
+        }
+        return cls(fields, units)
+
+    def masks(self, places: Iterable[tuple[Field, int, int]]) -> tuple[int, int, int]:
+        """F, S, P of occurrences (field, first token, end token): whole-unit ones only."""
+        f = s = p = 0
+        for field, lo, hi in places:
+            bit, s_of, s_range, s_off, p_of, p_range, p_off = self.fields[field]
+            f |= bit
+            unit = s_of[lo]
+            first, end = s_range[unit]
+            if first <= lo and hi <= end:
+                s |= 1 << (unit + s_off)
+            unit = p_of[lo]
+            first, end = p_range[unit]
+            if first <= lo and hi <= end:
+                p |= 1 << (unit + p_off)
+        return f, s, p
+
+
+def _nonempty(ranges: Sequence[tuple[int, int]], offset: int) -> int:
+    """Units with at least one token (the evaluator never tries an empty one)."""
+    return sum(1 << (i + offset) for i, (lo, hi) in enumerate(ranges) if lo < hi)
+
+
+def field_mask(places: Iterable[tuple[Field, int, int]]) -> int:
+    """F alone, for a literal no rule reads per unit."""
+    f = 0
+    for place in places:
+        f |= _FIELD_BIT[place[0]]
+        if f == 3:
+            break
+    return f
+
+
+def rule_indexes(bits: int) -> list[int]:
+    """The positions of the set bits, ascending (rule order)."""
+    return [m.start() for m in _ONE.finditer(bin(bits)[:1:-1])]
+
+
+assert FIELDS == ("title", "text")  # the layout numbers title units first
+
+
+class Plans:
+    """Every rule's plan and the bitsets that select the rules a document can satisfy."""
+
+    def __init__(self, nodes: Sequence[Node], leaf_ids: Mapping[Leaf, int]) -> None:
+        self.leaf_count = len(leaf_ids)
+        self.near_nodes: dict[Near, int] = {}
+        codegen = _Codegen(leaf_ids, self.near_nodes)
+        self.kinds: list[int] = []
+        self.exprs: list[Expr | None] = []
+        sources: dict[str, int] = {}  # equal expressions share one function
+        expr_of: list[int] = []
+        for node in nodes:
+            kind, index = CNF, -1
+            if not is_cnf(node):
+                try:
+                    text = codegen.gen(node, "d", None)
+                    kind, index = EXPR, sources.setdefault(text, len(sources))
+                except _Unsupported:
+                    kind = GENERAL
+            self.kinds.append(kind)
+            expr_of.append(index)
+        functions = _compile(list(sources))
+        self.exprs = [functions[i] if i >= 0 else None for i in expr_of]
+        self.unit_leaves = frozenset(codegen.unit_leaves)
+        self.near_list = list(self.near_nodes)
+        self._index_clauses(nodes, leaf_ids)
+
+    def _index_clauses(self, nodes: Sequence[Node], leaf_ids: Mapping[Leaf, int]) -> None:
+        """Bitsets: per clause and position k, the rules whose k-th required clause it is."""
+        clause_ids: dict[frozenset[int], int] = {}
+        per_rule: list[list[int]] = []
+        for node in nodes:
+            found = required(node, leaf_ids) or ()
+            ids = {clause_ids.setdefault(c, len(clause_ids)) for c in found}
+            per_rule.append(sorted(ids))
+        width = max((len(c) for c in per_rule), default=0)
+        positions: list[dict[int, int]] = [{} for _ in clause_ids]
+        self.lacking = [0] * width  # rules with fewer than k+1 clauses pass position k
+        for rule, clauses in enumerate(per_rule):
+            bit = 1 << rule
+            for k, clause in enumerate(clauses):
+                positions[clause][k] = positions[clause].get(k, 0) | bit
+            for k in range(len(clauses), width):
+                self.lacking[k] |= bit
+        self.positions = [tuple(p.items()) for p in positions]
+        self.leaf_clauses: list[tuple[int, ...]] = [() for _ in range(self.leaf_count)]
+        for leaf_set, cid in clause_ids.items():
+            for lid in leaf_set:
+                self.leaf_clauses[lid] += (cid,)
+        self.everyone = (1 << len(nodes)) - 1
+
+    def possible(self, present: Iterable[int]) -> int:
+        """Bitset of the rules each of whose required clauses has a present leaf."""
+        satisfied: set[int] = set()
+        clauses = self.leaf_clauses
+        for lid in present:
+            satisfied.update(clauses[lid])
+        acc = [0] * len(self.lacking)
+        positions = self.positions
+        for clause in satisfied:
+            for k, bits in positions[clause]:
+                acc[k] |= bits
+        result = self.everyone
+        for k, lacking in enumerate(self.lacking):
+            result &= acc[k] | lacking
+        return result
+
+
+def _compile(expressions: Sequence[str]) -> list[Expr]:
+    """One function per expression, compiled in one go (expressions hold only ints)."""
+    source = "".join(
+        f"def e{i}(F, S, P, U, N):\n    return {text}\n" for i, text in enumerate(expressions)
+    )
+    namespace: dict[str, object] = {"__builtins__": {}}
+    exec(compile(source, "<rule plans>", "exec"), namespace)
+    return [namespace[f"e{i}"] for i in range(len(expressions))]  # type: ignore[misc]
