@@ -53,6 +53,15 @@ class _Tok:
     kind: str  # "open" | "close" | "entity" | "char"
     text: str
     name: str = ""
+    size: int = 1  # UTF-16 units
+
+
+def _tok(kind: str, text: str, name: str = "") -> _Tok:
+    return _Tok(kind, text, name, utf16_len(text))
+
+
+def _chars(text: str) -> list[_Tok]:
+    return [_Tok("char", c, "", 2 if ord(c) > 0xFFFF else 1) for c in text]
 
 
 def _tokenize(markup: str) -> list[_Tok]:
@@ -61,47 +70,40 @@ def _tokenize(markup: str) -> list[_Tok]:
     stack: list[str] = []
     pos = 0
     for m in _TOKEN.finditer(markup):
-        tokens.extend(_Tok("char", c) for c in markup[pos : m.start()])
+        tokens.extend(_chars(markup[pos : m.start()]))
         pos = m.end()
         if m.group("entity"):
-            tokens.append(_Tok("entity", m.group(0)))
+            tokens.append(_tok("entity", m.group(0)))
             continue
         name = m.group("name").lower()
         if not m.group("close"):
             stack.append(name)
-            tokens.append(_Tok("open", m.group(0), name))
+            tokens.append(_tok("open", m.group(0), name))
         elif name in stack:
             while stack:  # close intermediates so the output stays nested
                 top = stack.pop()
-                tokens.append(_Tok("close", f"</{top}>", top))
+                tokens.append(_tok("close", f"</{top}>", top))
                 if top == name:
                     break
-    tokens.extend(_Tok("char", c) for c in markup[pos:])
-    tokens.extend(_Tok("close", f"</{name}>", name) for name in reversed(stack))
+    tokens.extend(_chars(markup[pos:]))
+    tokens.extend(_tok("close", f"</{name}>", name) for name in reversed(stack))
     return tokens
 
 
-def _closing(stack: list[_Tok]) -> str:
+def _closing(stack: tuple[_Tok, ...]) -> str:
     return "".join(f"</{t.name}>" for t in reversed(stack))
-
-
-def _after(stack: list[_Tok], tok: _Tok) -> list[_Tok]:
-    if tok.kind == "open":
-        return [*stack, tok]
-    if tok.kind == "close" and stack and stack[-1].name == tok.name:
-        return stack[:-1]
-    return stack
 
 
 @dataclass(frozen=True)
 class _Break:
     index: int  # cut before tokens[index]
-    stack: tuple[_Tok, ...]
-    rank: int  # 3 paragraph, 2 line, 1 word, 0 anywhere
+    stack: tuple[_Tok, ...]  # tags open at the cut
+    kept: int  # how many kept tokens precede the cut
+    length: int  # UTF-16 units of the part up to the cut
 
 
 def _break_rank(tokens: list[_Tok], j: int) -> int:
-    """How good a cut before tokens[j] is."""
+    """How good a cut before tokens[j] is: 3 paragraph, 2 line, 1 word, 0 anywhere, -1 avoid."""
     prev = tokens[j - 1]
     nxt = tokens[j] if j < len(tokens) else None
     if (
@@ -120,14 +122,20 @@ def _break_rank(tokens: list[_Tok], j: int) -> int:
     return 0
 
 
-def _choose(breaks: list[_Break], budget: int, lengths: dict[int, int]) -> _Break:
-    """The best cut: the latest of the highest rank that still fills a third of the part."""
+def _choose(latest: dict[int, _Break], limit: int) -> _Break:
+    """The best cut: the latest of the highest rank that still fills a third of the part.
+
+    The latest break of a rank is also its longest part, so keeping only the
+    latest one per rank loses nothing.
+    """
     for rank in (3, 2, 1):
-        good = [b for b in breaks if b.rank == rank and lengths[b.index] >= budget // 3]
-        if good:
-            return good[-1]
-    usable = [b for b in breaks if b.rank >= 0]
-    return usable[-1] if usable else breaks[-1]
+        found = latest.get(rank)
+        if found is not None and found.length >= limit // 3:
+            return found
+    usable = [b for rank, b in latest.items() if rank >= 0]
+    if usable:
+        return max(usable, key=lambda b: b.index)
+    return latest[-1]
 
 
 def _emit(tokens: list[_Tok], prefix: str, stack: tuple[_Tok, ...]) -> str:
@@ -135,7 +143,7 @@ def _emit(tokens: list[_Tok], prefix: str, stack: tuple[_Tok, ...]) -> str:
     if not visible:
         return ""
     body = "".join(t.text for t in tokens)
-    return (prefix + body).rstrip() + _closing(list(stack))
+    return (prefix + body).rstrip() + _closing(stack)
 
 
 def split_html(markup: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
@@ -149,7 +157,7 @@ def split_html(markup: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     tokens = _tokenize(markup)
     parts: list[str] = []
     i = 0
-    stack: list[_Tok] = []
+    stack: tuple[_Tok, ...] = ()
     while i < len(tokens):
         while i < len(tokens) and tokens[i].kind == "char" and tokens[i].text.isspace():
             i += 1  # a part never starts with the whitespace we cut at
@@ -157,51 +165,52 @@ def split_html(markup: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
             break
         prefix = "".join(t.text for t in stack)
         if utf16_len(prefix + _closing(stack)) > limit // 2:
-            stack, prefix = [], ""  # formatting too long to repeat: continue unformatted
+            stack, prefix = (), ""  # formatting too long to repeat: continue unformatted
         cut, stack_after, kept = _fill(tokens, i, stack, prefix, limit)
-        part = _emit(kept, prefix, tuple(stack_after))
+        part = _emit(kept, prefix, stack_after)
         if part:
             parts.append(part)
-        stack, i = list(stack_after), cut
+        stack, i = stack_after, cut
     return parts
 
 
 def _fill(
-    tokens: list[_Tok], i: int, stack: list[_Tok], prefix: str, limit: int
-) -> tuple[int, list[_Tok], list[_Tok]]:
+    tokens: list[_Tok], i: int, stack: tuple[_Tok, ...], prefix: str, limit: int
+) -> tuple[int, tuple[_Tok, ...], list[_Tok]]:
     """Consume tokens from i while the part fits: the cut index, the stack there, the kept tokens."""
     length = utf16_len(prefix)
-    cur = list(stack)
+    cur = stack
+    closing = utf16_len(_closing(cur))
     kept: list[_Tok] = []
-    breaks: list[_Break] = []
-    kept_at: dict[int, int] = {}  # cut index -> how many kept tokens precede it
-    lengths: dict[int, int] = {}
+    latest: dict[int, _Break] = {}
     j = i
     while j < len(tokens):
         tok = tokens[j]
         j += 1
         if tok.kind == "close" and not (cur and cur[-1].name == tok.name):
             continue  # the close of a tag we had to drop
-        nxt = _after(cur, tok)
-        size = utf16_len(tok.text)
-        too_big = length + size + utf16_len(_closing(nxt)) > limit
-        if tok.kind == "open" and (size > limit // 4 or (too_big and not breaks)):
+        if tok.kind == "open":
+            nxt, nxt_closing = (*cur, tok), closing + len(tok.name) + 3
+        elif tok.kind == "close":
+            nxt, nxt_closing = cur[:-1], closing - len(tok.name) - 3
+        else:
+            nxt, nxt_closing = cur, closing
+        too_big = length + tok.size + nxt_closing > limit
+        if tok.kind == "open" and (tok.size > limit // 4 or (too_big and not latest)):
             continue  # a tag that cannot fit is dropped; its text is kept
         if too_big:
             j -= 1
             break
-        length += size
-        cur = nxt
+        length += tok.size
+        cur, closing = nxt, nxt_closing
         kept.append(tok)
-        kept_at[j] = len(kept)
-        lengths[j] = length
-        breaks.append(_Break(j, tuple(cur), _break_rank(tokens, j)))
+        latest[_break_rank(tokens, j)] = _Break(j, cur, len(kept), length)
     else:
         return j, cur, kept
-    if not breaks:
+    if not latest:
         raise ValueError("cannot split: a single unit does not fit the limit")
-    best = _choose(breaks, limit, lengths)
-    return best.index, list(best.stack), kept[: kept_at[best.index]]
+    best = _choose(latest, limit)
+    return best.index, best.stack, kept[: best.kept]
 
 
 def validate_telegram_html(markup: str, limit: int | None = TELEGRAM_LIMIT) -> list[str]:
