@@ -223,44 +223,45 @@ class Plans:
         self._index_clauses(nodes, leaf_ids)
 
     def _index_clauses(self, nodes: Sequence[Node], leaf_ids: Mapping[Leaf, int]) -> None:
-        """Bitsets: per clause and position k, the rules whose k-th required clause it is."""
-        clause_ids: dict[frozenset[int], int] = {}
-        per_rule: list[list[int]] = []
+        """Bitsets: per leaf and position k, the rules whose k-th required clause has it."""
+        per_rule: list[list[frozenset[int]]] = []
         for node in nodes:
-            found = required(node, leaf_ids) or ()
-            ids = {clause_ids.setdefault(c, len(clause_ids)) for c in found}
-            per_rule.append(sorted(ids))
+            per_rule.append(list(dict.fromkeys(required(node, leaf_ids) or ())))
         width = max((len(c) for c in per_rule), default=0)
-        positions: list[dict[int, int]] = [{} for _ in clause_ids]
-        self.lacking = [0] * width  # rules with fewer than k+1 clauses pass position k
+        members: list[dict[int, list[int]]] = [{} for _ in range(self.leaf_count)]
+        lacking: list[list[int]] = [[] for _ in range(width)]
         for rule, clauses in enumerate(per_rule):
-            bit = 1 << rule
             for k, clause in enumerate(clauses):
-                positions[clause][k] = positions[clause].get(k, 0) | bit
+                for lid in clause:
+                    members[lid].setdefault(k, []).append(rule)
             for k in range(len(clauses), width):
-                self.lacking[k] |= bit
-        self.positions = [tuple(p.items()) for p in positions]
-        self.leaf_clauses: list[tuple[int, ...]] = [() for _ in range(self.leaf_count)]
-        for leaf_set, cid in clause_ids.items():
-            for lid in leaf_set:
-                self.leaf_clauses[lid] += (cid,)
-        self.everyone = (1 << len(nodes)) - 1
+                lacking[k].append(rule)  # rules with fewer than k+1 clauses pass position k
+        size = len(nodes)
+        self.lacking = [_bitset(rules, size) for rules in lacking]
+        self.positions = [
+            tuple((k, _bitset(rules, size)) for k, rules in m.items()) for m in members
+        ]
+        self.everyone = (1 << size) - 1
 
     def possible(self, present: Iterable[int]) -> int:
         """Bitset of the rules each of whose required clauses has a present leaf."""
-        satisfied: set[int] = set()
-        clauses = self.leaf_clauses
-        for lid in present:
-            satisfied.update(clauses[lid])
         acc = [0] * len(self.lacking)
         positions = self.positions
-        for clause in satisfied:
-            for k, bits in positions[clause]:
+        for lid in present:
+            for k, bits in positions[lid]:
                 acc[k] |= bits
         result = self.everyone
         for k, lacking in enumerate(self.lacking):
             result &= acc[k] | lacking
         return result
+
+
+def _bitset(indexes: Iterable[int], size: int) -> int:
+    """An int with the given bits set, built in one go (not one big-int op per bit)."""
+    raw = bytearray((size + 7) // 8)
+    for i in indexes:
+        raw[i >> 3] |= 1 << (i & 7)
+    return int.from_bytes(raw, "little")
 
 
 def _compile(expressions: Sequence[str]) -> list[Expr]:
