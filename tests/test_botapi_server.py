@@ -262,3 +262,12 @@ async def test_standalone_process_with_control_api() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+async def test_allowed_updates_filter_what_is_delivered(server: BotApiServer, bot: Bot) -> None:
+    server.bot_added(-4, 1, "group")
+    server.send_message(1, 1, "/start")
+    updates = await bot.get_updates(timeout=0, allowed_updates=["message"])
+    assert [u.message is not None for u in updates] == [True]
+    server.bot_removed(-4, 1, "group")
+    assert await bot.get_updates(offset=updates[0].update_id + 1, timeout=0) == ()

@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.models import FeedEntry, Source
 from bot.pipeline import IngestResult
 from bot.runtime import Runtime
-from bot.telegram.app import Intervals, build_application
+from bot.telegram.app import ALLOWED_UPDATES, Intervals, build_application
 from tests.support.botapi import BotApiServer, SentMessage
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,7 +122,7 @@ async def start_harness(
     if app.post_init is not None:
         await app.post_init(app)
     assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0.0, timeout=1)
+    await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES)
     await app.start()
     return Harness(server, runtime, app, clock)
 

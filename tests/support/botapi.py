@@ -84,7 +84,10 @@ class BotApiServer(BotApiMethods):
             self.answered_429 = 0
             self.faults: dict[tuple[str, int | None], deque[Fault]] = defaultdict(deque)
             self.webhook: dict[str, Any] = {"url": "", "secret_token": None}
-            self.webhook_log: list[tuple[int, int]] = []  # (update_id, HTTP status; 0 = no answer)
+            self.webhook_log: list[tuple[int, int]] = []
+            self.allowed_updates: list[str] | None = (
+                None  # None: every kind  # (update_id, HTTP status; 0 = no answer)
+            )
             self.send_times: dict[int, list[float]] = defaultdict(list)
             self.limits: RateLimits | None = None
             self.rate_violations = 0

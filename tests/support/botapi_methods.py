@@ -17,6 +17,8 @@ class BotApiMethods:
     _stopping: threading.Event
     updates: list[dict[str, Any]]
     chats: dict[int, dict[str, Any]]
+    allowed_updates: list[str] | None
+    _confirmed: int
 
     # -- methods ----------------------------------------------------------
 
@@ -45,12 +47,23 @@ class BotApiMethods:
                 # Confirming: updates below offset are forgotten, as in the real API.
                 self._confirmed = max(self._confirmed, offset - 1)
                 self.updates = [u for u in self.updates if u["update_id"] >= offset]
+            allowed = _decode(params.get("allowed_updates"))
+            if isinstance(allowed, list):
+                self.allowed_updates = allowed or None  # [] means "all but a few", as in Telegram
             while True:
+                self._drop_unwanted()
                 ready = [u for u in self.updates if u["update_id"] > self._confirmed][:limit]
                 remaining = deadline - time.monotonic()
                 if ready or remaining <= 0 or self._stopping.is_set():
                     return ready
                 self._cond.wait(min(remaining, 0.5))
+
+    def _drop_unwanted(self) -> None:
+        """Updates of kinds the bot did not ask for are never delivered (allowed_updates)."""
+        if self.allowed_updates is None:
+            return
+        wanted = set(self.allowed_updates)
+        self.updates = [u for u in self.updates if wanted & (u.keys() - {"update_id"})]
 
     def _api_deleteWebhook(self, params: dict[str, Any]) -> bool:
         with self._cond:
@@ -66,6 +79,9 @@ class BotApiMethods:
             raise ApiError(400, "Bad Request: bad webhook: an HTTPS URL must be provided")
         with self._cond:
             self.webhook = {"url": url, "secret_token": params.get("secret_token")}
+            allowed = _decode(params.get("allowed_updates"))
+            if isinstance(allowed, list):
+                self.allowed_updates = allowed or None
             if str(params.get("drop_pending_updates", "")).lower() == "true":
                 self._confirmed = self._next_update - 1
                 self.updates = []
@@ -83,6 +99,7 @@ class BotApiMethods:
             while not self._stopping.is_set():
                 with self._cond:
                     url, secret = self.webhook["url"], self.webhook["secret_token"]
+                    self._drop_unwanted()
                     pending = [u for u in self.updates if u["update_id"] > self._confirmed]
                     if not url or not pending:
                         self._cond.wait(0.2)
