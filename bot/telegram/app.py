@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# The update kinds the handlers use; Telegram sends nothing else.
+ALLOWED_UPDATES = ["message", "channel_post", "callback_query", "my_chat_member"]
+
 
 @dataclass(frozen=True)
 class Intervals:
@@ -194,6 +197,3 @@ def run_bot(
         secret_token=secret,
         allowed_updates=ALLOWED_UPDATES,
     )
-
-
-ALLOWED_UPDATES = ["message", "channel_post", "callback_query", "my_chat_member"]
