@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, repeat
+from operator import add
 
 from bot.matching.text import paragraph_spans, sentence_spans, token_spans
 from bot.models import Document, Field
@@ -84,18 +85,19 @@ class Analyzed:
         """One string ' tok tok \\n tok ' over both fields; the offset of the space before
         each token -> (field, token index), to map automaton hits back to tokens."""
         pieces: list[str] = []
-        positions: list[int] = []
-        owners: list[tuple[Field, int]] = []
+        owners: dict[int, tuple[Field, int]] = {}
         offset = 0
         for name in FIELDS:
             tokens = self.fields[name].tokens
             # The line break keeps phrases from running from the title into the text.
             piece = " " + " ".join(tokens) + " \n" if tokens else " \n"
-            positions.extend(list(accumulate((len(t) + 1 for t in tokens), initial=offset))[:-1])
-            owners.extend((name, i) for i in range(len(tokens)))
+            # Token i's space sits after i earlier spaces and the earlier tokens' letters.
+            letters = accumulate(map(len, tokens), initial=0)
+            positions = map(add, letters, range(offset, offset + len(tokens)))
+            owners.update(zip(positions, zip(repeat(name), range(len(tokens))), strict=True))
             pieces.append(piece)
             offset += len(piece)
-        return "".join(pieces), dict(zip(positions, owners, strict=True))
+        return "".join(pieces), owners
 
 
 def analyze(doc: Document) -> Analyzed:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from itertools import accumulate
 
 _WORD = re.compile(r"\w+")
+_WORD_SPLIT = re.compile(r"(\w+)")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _PARAGRAPH_BREAK = re.compile(r"[\r\n\u2028\u2029\x0b\x0c\x85]+")
 # A sentence may end after ., ! ? or … optionally followed by closing quotes/brackets.
@@ -110,15 +112,14 @@ def tokenize(text: str) -> list[Token]:
 def token_spans(text: str) -> tuple[list[str], list[int], list[int]]:
     """Normalised tokens with their original start and end offsets, as parallel lists."""
     norm = normalize(text)
-    found = list(_WORD.finditer(norm.text))
-    texts = [m.group() for m in found]
+    # split() alternates separators and words; the running sum of piece lengths gives
+    # every word's offsets without a Python-level step per match.
+    pieces = _WORD_SPLIT.split(norm.text)
+    offsets = list(accumulate(map(len, pieces), initial=0))
+    texts, starts, ends = pieces[1::2], offsets[1:-1:2], offsets[2::2]
     if norm.starts is None:  # identity map: the common case, kept fast
-        return texts, [m.start() for m in found], [m.end() for m in found]
-    return (
-        texts,
-        [norm.start(m.start()) for m in found],
-        [norm.end(m.end() - 1) for m in found],
-    )
+        return texts, starts, ends
+    return texts, [norm.start(i) for i in starts], [norm.end(i - 1) for i in ends]
 
 
 def words(text: str) -> tuple[str, ...]:
