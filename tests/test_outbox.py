@@ -23,7 +23,7 @@ from bot.delivery.format import format_alert, split_html, validate_telegram_html
 from bot.delivery.outbox import Backoff, OutboxWorker
 from bot.delivery.ratelimit import Pacing
 from bot.errors import DeliveryError
-from bot.models import Recipient
+from bot.models import Match, Recipient
 from bot.store import Store
 from tests.test_outbox_support import FakeBot, FakeClock, add_alerts, open_store
 
@@ -406,3 +406,37 @@ async def test_a_formatting_bug_dead_letters_the_alert_not_the_queue(
     assert report.dead == 1 and report.sent == 1
     (failed,) = store.failed_alerts()
     assert failed.id == first and "cannot format" in (failed.last_error or "")
+
+
+async def test_one_story_fired_by_two_rules_arrives_once_naming_both(
+    store: Store, bot: FakeBot, clock: FakeClock
+) -> None:
+    [first] = add_alerts(store, [Recipient(A)], rule_key="pack:ep", rule_name="EP resolutions")
+    view = store.alert_view(first)
+    assert view is not None
+    article = store.get_article(view.article_id)
+    assert article is not None
+    second_match = Match(
+        rule_key="pack:calls",
+        rule_name="Calls for sanctions",
+        doc_id=str(article.id),
+        witnesses=(),
+        countries=("RU",),
+        summary=view.summary,
+        highlights=(),
+        explanation="x",
+    )
+    second, second_b = store.record_match(article, second_match, [Recipient(A), Recipient(B)])
+    report = await worker(store, bot, clock).run_once()
+    to_a = [m for m in bot.sent if m.chat_id == A]
+    assert len(to_a) == 1, "one message per story and chat"
+    assert "EP resolutions" in to_a[0].text and "Calls for sanctions" in to_a[0].text
+    assert "RU" in to_a[0].text and "BY" in to_a[0].text
+    assert [m.chat_id for m in bot.sent].count(B) == 1  # B only has the second rule
+    assert report.sent == 2
+    for alert_id in (first, second, second_b):
+        sent = store.alert_view(alert_id)
+        assert sent is not None and sent.state == "sent"
+    merged_log = store.delivery_log(second)
+    assert [r["outcome"] for r in merged_log] == ["merged"]
+    assert merged_log[0]["message_id"] == to_a[0].message_id

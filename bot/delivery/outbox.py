@@ -172,7 +172,7 @@ class OutboxWorker:
                 else:
                     report.deferred += 1
                 continue
-            await self._deliver(view, chat, report)
+            await self._deliver(view, chat, report, muted[chat.id])
             chats.pop(chat.id, None)  # reread: a delivery may have changed the chat
             await asyncio.sleep(0)  # let command replies in between alerts
         await self._send_nearly_ready(nearly, report)
@@ -195,7 +195,7 @@ class OutboxWorker:
             if self._stopping or report.paused or not ready or not self.pacer.global_ready(now):
                 report.deferred += 1
                 continue
-            await self._deliver(view, chat, report)
+            await self._deliver(view, chat, report, self.store.muted_rules(chat.id, now))
 
     def _chat(self, chat_id: int) -> Chat:
         return self.store.get_chat(chat_id) or Chat(id=chat_id)
@@ -218,13 +218,27 @@ class OutboxWorker:
             return False
         return True
 
-    async def _deliver(self, view: AlertView, chat: Chat, report: DeliveryReport) -> None:
-        """Send one alert and record the result; follows a migrated chat once."""
+    def _siblings(self, view: AlertView, muted: set[str]) -> list[AlertView]:
+        """Alerts other rules raised for the same story in the same chat and topic."""
+        views = (self.store.alert_view(i) for i in self.store.story_siblings(view.id))
+        return [v for v in views if v is not None and v.rule_key not in muted]
+
+    async def _deliver(
+        self, view: AlertView, chat: Chat, report: DeliveryReport, muted: set[str]
+    ) -> None:
+        """Send one alert and record the result; follows a migrated chat once.
+
+        When several rules fired on one story for this chat, one message names them
+        all and the other alerts are recorded as delivered by it: a chat subscribed
+        to overlapping packs gets the story once, not once per pack.
+        """
+        siblings = self._siblings(view, muted)
+        shown = merged(view, siblings)
         try:
             out = Outgoing(
                 chat_id=chat.id,
                 thread_id=view.thread_id,
-                html=format_alert(view),
+                html=format_alert(shown),
                 keyboard=alert_keyboard(view.id),
                 silent=view.priority == "low",
             )
@@ -255,6 +269,8 @@ class OutboxWorker:
                 self._record_failure(view, out.chat_id, failure, report)
                 return
             self.store.mark_sent(view.id, message_id)
+            for sibling in siblings:
+                self.store.mark_sent(sibling.id, message_id, outcome="merged")
             for note in self.sender.notes:
                 self.store.log_delivery(view.id, "fallback", note)
             report.sent += 1
@@ -276,6 +292,16 @@ class OutboxWorker:
         )
         if pause is not None:
             self.paused_until = pause
+
+
+def merged(view: AlertView, siblings: list[AlertView]) -> AlertView:
+    """The alert as shown when other rules fired on the same story: every rule named."""
+    if not siblings:
+        return view
+    names = [view.rule_name] + [s.rule_name for s in siblings if s.rule_name != view.rule_name]
+    countries = list(view.countries)
+    countries += [c for s in siblings for c in s.countries if c not in countries]
+    return replace(view, rule_name="; ".join(names), countries=tuple(countries))
 
 
 def record_failure(

@@ -50,6 +50,16 @@ class OutboxMixin(StoreBase):
         ).fetchall()
         return [int(r[0]) for r in rows]
 
+    def story_siblings(self, alert_id: int) -> list[int]:
+        """Other undelivered alerts of the same chat, topic and story (fired by other rules)."""
+        rows = self.db.execute(
+            "SELECT b.id FROM alerts a JOIN alerts b ON b.chat_id = a.chat_id "
+            "AND b.thread_id = a.thread_id AND b.story_id = a.story_id AND b.id != a.id "
+            "WHERE a.id = ? AND b.state IN ('pending', 'failed') ORDER BY b.id",
+            [alert_id],
+        ).fetchall()
+        return [int(r[0]) for r in rows]
+
     def parts_sent(self, alert_id: int) -> int:
         """How many parts of this alert's message were already delivered."""
         row = self.db.execute("SELECT parts_sent FROM alerts WHERE id = ?", [alert_id]).fetchone()

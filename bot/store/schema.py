@@ -153,7 +153,7 @@ MIGRATIONS: list[str] = [
         id INTEGER PRIMARY KEY,
         alert_id INTEGER NOT NULL REFERENCES alerts(id),
         at TEXT NOT NULL,
-        outcome TEXT NOT NULL,                       -- sent | part | retry | failed | dead | held | muted | digest
+        outcome TEXT NOT NULL,                       -- sent | merged | part | retry | failed | dead | held | muted | digest
         error TEXT,
         message_id INTEGER
     );
