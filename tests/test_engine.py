@@ -293,3 +293,39 @@ def test_matches_are_plain_match_values_whose_details_are_filled_on_first_read()
         lazy.no_such_field  # noqa: B018
     with pytest.raises(FrozenInstanceError):
         lazy.summary = "changed"  # type: ignore[misc]
+
+
+PLAN_QUERIES = [
+    '"asset freeze" NEAR/2 (Belarus OR "North Korea")',
+    "(sanctions OR embargo) NEAR/1 @country:RU",
+    "title:(sanctions NEAR/3 Russia)",
+    "text:(sanctions NEAR/3 Russia) -title:Russia",
+    "(vote /s sanctions) NEAR/4 Russia",
+    "(sanctions /s Russia) /p (vote -veto)",
+    "((sanctions /s Russia) /p vote) /s Moscow",
+    "(vote /p (sanctions /s Russia)) AND Paris",
+    "title:(vote /s -sanctions) AND Russia",
+    "(-veto /s -vote) AND sanctions",
+]
+PLAN_DOCS = [
+    ("Sanctions on Russia", "The vote failed. Paris objected."),
+    ("Vote today", "An asset freeze on Belarus and North Korea. Russia faces sanctions."),
+    ("", "Sanctions against the Russian Federation.\n\nA vote in Moscow on sanctions for Russia."),
+    ("Russia", "Embargo Russia. Veto.\n\nAsset freeze, then Belarus."),
+    ("Veto on sanctions", "x " * 120 + "Russia sanctions"),
+]
+
+
+def test_rule_plans_agree_with_the_span_evaluator_on_each_operator_shape() -> None:
+    engine = engine_for(*PLAN_QUERIES)
+    fired = 0
+    for index, (title, text) in enumerate(PLAN_DOCS):
+        doc = Document(id=str(index), title=title, text=text)
+        planned = engine.match(doc)
+        assert planned == engine.match(doc, exhaustive=True)
+        fired += len(planned)
+    assert fired >= 8
+    # Each NEAR-of-terms shape is decided from token covers, not the span evaluator.
+    assert fires('"asset freeze" NEAR/2 Belarus', "An asset freeze on Belarus.")
+    assert not fires('"asset freeze" NEAR/1 Belarus', "An asset freeze on Belarus.")
+    assert not fires("sanctions NEAR/5 Russia", "Russia", title="sanctions")

@@ -20,7 +20,7 @@ from bot.errors import QuerySyntaxError
 from bot.matching.analysis import Analyzed, analyze
 from bot.matching.evaluator import Evaluator, RawWitness, Span
 from bot.matching.lazy import LazyMatch
-from bot.matching.plan import CNF, EXPR, Layout, Plans, field_mask, rule_indexes
+from bot.matching.plan import CNF, EXPR, Layout, Plans, field_mask, near_covers, rule_indexes
 from bot.matching.query import (
     And,
     Entity,
@@ -114,6 +114,9 @@ class Engine:
         self._unit_literals = frozenset(
             lit_id for lid in self._plans.unit_leaves for lit_id in leaf_literals[self._leaves[lid]]
         )
+        self._near_literals = frozenset(
+            lit_id for lid in self._plans.near_leaves for lit_id in leaf_literals[self._leaves[lid]]
+        )
         self._deny_leaves = frozenset(
             lid
             for leaf, lid in leaf_ids.items()
@@ -172,10 +175,11 @@ class Engine:
         """Indexes of the rules that hold, decided from the leaves' masks (see plan.py)."""
         layout = Layout.of(state.analyzed)
         count = self._plans.leaf_count
-        F, S, P = [0] * count, [0] * count, [0] * count
+        F, S, P, C = [0] * count, [0] * count, [0] * count, [0] * count
         present: list[int] = []
         pending: set[int] = set()
         lit_leaves, unit_literals, deny = self._lit_leaves, self._unit_literals, self._deny_leaves
+        near_literals = self._near_literals
         for lit_id, places in state.found.items():
             lids = lit_leaves[lit_id]
             if not lids:
@@ -184,6 +188,7 @@ class Engine:
                 f, s, p = layout.masks(places)
             else:
                 f, s, p = field_mask(places), 0, 0
+            c = layout.cover(places) if lit_id in near_literals else 0
             for lid in lids:
                 if lid in deny:
                     pending.add(lid)  # its names may sit inside deny phrases: see its spans
@@ -193,10 +198,12 @@ class Engine:
                 F[lid] |= f
                 S[lid] |= s
                 P[lid] |= p
+                C[lid] |= c
         for lid in pending:
             spans = state.occurrences(self._leaves[lid])
             if spans:
                 F[lid], S[lid], P[lid] = layout.masks(sp[:3] for sp in spans)
+                C[lid] = layout.cover(sp[:3] for sp in spans)
                 present.append(lid)
         plans = self._plans
         kinds, exprs, units = plans.kinds, plans.exprs, layout.units
@@ -212,7 +219,7 @@ class Engine:
             if kind == CNF:
                 fired.append(index)
             elif kind == EXPR:
-                if exprs[index](F, S, P, units, near):  # type: ignore[misc]
+                if exprs[index](F, S, P, units, near, C, near_covers):  # type: ignore[misc]
                     fired.append(index)
             elif holds(self._compiled[index].node) is not None:
                 fired.append(index)

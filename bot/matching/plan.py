@@ -24,20 +24,48 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.matching.analysis import FIELDS, Analyzed
-from bot.matching.query import And, Entity, Leaf, Near, Node, Not, Or, Prefix, Scope, Term, Within
+from bot.matching.query import (
+    MAX_NEAR,
+    And,
+    Entity,
+    Leaf,
+    Near,
+    Node,
+    Not,
+    Or,
+    Prefix,
+    Scope,
+    Term,
+    Within,
+)
 from bot.models import Field
 
 CNF, EXPR, GENERAL = 0, 1, 2
 # Indexes into the per-document unit masks U (see `Layout.units`).
-TITLE_S, TEXT_S, TITLE_P, TEXT_P, ALL_S, ALL_P = range(6)
+TITLE_S, TEXT_S, TITLE_P, TEXT_P, ALL_S, ALL_P, TITLE_T, TEXT_T = range(8)
 _UNIV = {("s", None): ALL_S, ("s", "title"): TITLE_S, ("s", "text"): TEXT_S}
 _UNIV |= {("p", None): ALL_P, ("p", "title"): TITLE_P, ("p", "text"): TEXT_P}
 _FIELD_BIT: dict[Field, int] = {"title": 1, "text": 2}
+_FIELD_TOKENS: dict[Field, int] = {"title": TITLE_T, "text": TEXT_T}
+# In the cover masks C the text's tokens start this far after the title's: no NEAR
+# distance (at most MAX_NEAR) can bridge the gap, so one mask serves both fields.
+GAP = MAX_NEAR + 1
 _ONE = re.compile("1")
 
 Masks = list[int]
-# F, S, P, U, near(k) -> whether the rule holds
-Expr = Callable[[Masks, Masks, Masks, tuple[int, ...], Callable[[int], bool]], object]
+# F, S, P, U, near(k), C, near_covers -> whether the rule holds
+Expr = Callable[
+    [
+        Masks,
+        Masks,
+        Masks,
+        tuple[int, ...],
+        Callable[[int], bool],
+        Masks,
+        Callable[[int, int, int], int],
+    ],
+    object,
+]
 
 
 class _Unsupported(Exception):
@@ -51,6 +79,7 @@ class _Codegen:
         self.leaf_ids = leaf_ids
         self.near_ids = near_ids
         self.unit_leaves: set[int] = set()  # leaves read as S or P: need those masks
+        self.near_leaves: set[int] = set()  # leaves read as C (token cover)
 
     def gen(self, node: Node, unit: str, field: Field | None) -> str:
         """`unit` is 'd' (a truth over the document or one field) or 's'/'p' (a mask)."""
@@ -77,9 +106,25 @@ class _Codegen:
                 raise _Unsupported  # a paragraph holding such a sentence: rare, spans do it
             left, right = self.gen(node.left, inner, field), self.gen(node.right, inner, field)
             return f"({left} & {right})"
-        if unit != "d" or field is not None:
-            raise _Unsupported  # NEAR judged inside a unit or a field
+        if unit != "d":
+            raise _Unsupported  # NEAR judged inside a unit
+        if _leafy(node.left) and _leafy(node.right):
+            # Spans of leaves and ORs of leaves are just their occurrences: some pair of
+            # them is at most n apart iff one side's cover, widened by n, meets the other's.
+            left, right = self.cover(node.left, field), self.cover(node.right, field)
+            return f"Z({left}, {right}, {node.distance})"
+        if field is not None:
+            raise _Unsupported  # NEAR of compound operands within a field
         return f"N({self.near_ids.setdefault(node, len(self.near_ids))})"
+
+    def cover(self, node: Node, field: Field | None) -> str:
+        """The token positions covered by a leafy node's occurrences (C masks)."""
+        if isinstance(node, Or):
+            return "(" + " | ".join(self.cover(c, field) for c in node.children) + ")"
+        assert isinstance(node, Term | Prefix | Entity)
+        lid = self.leaf_ids[node]
+        self.near_leaves.add(lid)
+        return f"C[{lid}]" if field is None else f"(C[{lid}] & U[{_FIELD_TOKENS[field]}])"
 
     def leaf(self, lid: int, unit: str, field: Field | None) -> str:
         if unit == "d":
@@ -89,6 +134,27 @@ class _Codegen:
         if field is None:
             return f"{masks}[{lid}]"
         return f"({masks}[{lid}] & U[{_UNIV[unit, field]}])"
+
+
+def _leafy(node: Node) -> bool:
+    """A leaf or an OR of leafy nodes."""
+    if isinstance(node, Or):
+        return all(_leafy(c) for c in node.children)
+    return isinstance(node, Term | Prefix | Entity)
+
+
+def near_covers(left: int, right: int, distance: int) -> int:
+    """Nonzero iff a position in `right` is at most `distance` from one in `left`."""
+    if not (left and right):
+        return 0
+    # Smear `left` upwards by 2*distance (doubling steps), then shift it down by distance:
+    # every covered position p becomes p-distance..p+distance.
+    reach, done = 2 * distance, 0
+    while done < reach:
+        step = min(done + 1, reach - done)
+        left |= left << step
+        done += step
+    return (left >> distance) & right
 
 
 def is_cnf(node: Node, top: bool = True) -> bool:
@@ -127,7 +193,8 @@ class Layout:
 
     fields: Mapping[Field, tuple[int, Sequence[int], Sequence[tuple[int, int]], int,
                                  Sequence[int], Sequence[tuple[int, int]], int]]  # fmt: skip
-    units: tuple[int, ...]  # U: TITLE_S, TEXT_S, TITLE_P, TEXT_P, ALL_S, ALL_P
+    units: tuple[int, ...]  # U: TITLE_S, TEXT_S, TITLE_P, TEXT_P, ALL_S, ALL_P, TITLE_T, TEXT_T
+    base: Mapping[Field, int]  # where each field's tokens start in the cover masks C
 
     @classmethod
     def of(cls, doc: Analyzed) -> Layout:
@@ -140,7 +207,9 @@ class Layout:
             _nonempty(title.paragraph_tokens, 0),
             _nonempty(text.paragraph_tokens, tp),
         )
-        units = (*masks, masks[0] | masks[1], masks[2] | masks[3])
+        base: dict[Field, int] = {"title": 0, "text": len(title.tokens) + GAP}
+        tokens = ((1 << len(title.tokens)) - 1, ((1 << len(text.tokens)) - 1) << base["text"])
+        units = (*masks, masks[0] | masks[1], masks[2] | masks[3], *tokens)
         fields = {
             name: (
                 _FIELD_BIT[name],
@@ -153,7 +222,7 @@ class Layout:
             )
             for name, ft in doc.fields.items()
         }
-        return cls(fields, units)
+        return cls(fields, units, base)
 
     def masks(self, places: Iterable[tuple[Field, int, int]]) -> tuple[int, int, int]:
         """F, S, P of occurrences (field, first token, end token): whole-unit ones only."""
@@ -170,6 +239,14 @@ class Layout:
             if first <= lo and hi <= end:
                 p |= 1 << (unit + p_off)
         return f, s, p
+
+    def cover(self, places: Iterable[tuple[Field, int, int]]) -> int:
+        """C: the token positions covered by occurrences, fields `GAP` apart."""
+        c = 0
+        base = self.base
+        for field, lo, hi in places:
+            c |= ((1 << (hi - lo)) - 1) << (lo + base[field])
+        return c
 
 
 def _nonempty(ranges: Sequence[tuple[int, int]], offset: int) -> int:
@@ -219,6 +296,7 @@ class Plans:
         functions = _compile(list(sources))
         self.exprs = [functions[i] if i >= 0 else None for i in expr_of]
         self.unit_leaves = frozenset(codegen.unit_leaves)
+        self.near_leaves = frozenset(codegen.near_leaves)
         self.near_list = list(self.near_nodes)
         self._index_clauses(nodes, leaf_ids)
 
@@ -267,7 +345,7 @@ def _bitset(indexes: Iterable[int], size: int) -> int:
 def _compile(expressions: Sequence[str]) -> list[Expr]:
     """One function per expression, compiled in one go (expressions hold only ints)."""
     source = "".join(
-        f"def e{i}(F, S, P, U, N):\n    return {text}\n" for i, text in enumerate(expressions)
+        f"def e{i}(F, S, P, U, N, C, Z):\n    return {text}\n" for i, text in enumerate(expressions)
     )
     namespace: dict[str, object] = {"__builtins__": {}}
     exec(compile(source, "<rule plans>", "exec"), namespace)
