@@ -143,6 +143,7 @@ async def measure(feeds: int, items: int, seq_feeds: int, tmp: Path) -> dict[str
             seq_warm_s, seq_warm = await rig.sequential(extra)
             server.set_delay(LATENCY)
             lat_s, lat = await rig.concurrent(sources)
+            lat_bounded_s, lat_bounded = await rig.bounded(sources, BOUNDED)
             seq_lat_s, seq_lat = await rig.sequential(extra)
             articles = rig.store.count_articles()
             rig.store.close()
@@ -176,6 +177,12 @@ async def measure(feeds: int, items: int, seq_feeds: int, tmp: Path) -> dict[str
             "seconds": lat_s,
             "feeds_per_s": feeds / lat_s,
             "outcomes": _outcomes(lat),
+        },
+        "warm_latency_bounded": {
+            "limit": BOUNDED,
+            "seconds": lat_bounded_s,
+            "feeds_per_s": feeds / lat_bounded_s,
+            "outcomes": _outcomes(lat_bounded),
         },
         "sequential_warm_latency": {
             "seconds": seq_lat_s,
