@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from telegram.request import HTTPXRequest
 
 from tests.support.botapi import BotApiServer, RateLimits
+from tests.support.botapi import bot_api_server as bot_api_server  # the fixture
 from tests.support.botapi_remote import RemoteBotApi
 from tests.support.tghtml import HtmlEntityError, parse_html
 
@@ -22,10 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def server() -> Iterator[BotApiServer]:
-    srv = BotApiServer().start()
-    yield srv
-    srv.stop()
+def server(bot_api_server: BotApiServer) -> BotApiServer:
+    return bot_api_server
 
 
 @pytest.fixture

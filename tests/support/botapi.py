@@ -25,9 +25,11 @@ import asyncio
 import threading
 import time
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from http.server import ThreadingHTTPServer
 from typing import Any
+
+import pytest
 
 from tests.support.botapi_methods import BotApiMethods
 from tests.support.botapi_types import (
@@ -511,6 +513,16 @@ class BotApiServer(BotApiMethods):
         if sent.reply_markup:
             message["reply_markup"] = sent.reply_markup
         return message
+
+
+@pytest.fixture
+def bot_api_server() -> Iterator[BotApiServer]:
+    """A running Bot API test server for one test (import it into a test module or conftest)."""
+    server = BotApiServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
