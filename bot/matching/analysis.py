@@ -65,6 +65,8 @@ def _owners(ranges: tuple[tuple[int, int], ...], count: int) -> tuple[int, ...]:
     owner = [-1] * count
     for unit, (lo, hi) in enumerate(ranges):
         owner[lo:hi] = [unit] * (hi - lo)
+    if -1 not in owner:
+        return tuple(owner)  # the usual case: every token is in a unit
     last = 0
     for i, unit in enumerate(owner):
         if unit < 0:

@@ -20,7 +20,7 @@ from bot.errors import QuerySyntaxError
 from bot.matching.analysis import Analyzed, analyze
 from bot.matching.evaluator import Evaluator, RawWitness, Span
 from bot.matching.lazy import LazyMatch
-from bot.matching.plan import CNF, EXPR, Layout, Plans, field_mask, near_covers, rule_indexes
+from bot.matching.plan import Layout, Plans, field_mask, near_covers, rule_indexes
 from bot.matching.query import (
     And,
     Entity,
@@ -98,7 +98,8 @@ class Engine:
         self._country_literals = country_literals
         self._automaton = ahocorasick.Automaton()
         for lit_id, lit in enumerate(literals.items):
-            self._automaton.add_word(lit.key, lit_id)
+            # The value carries what the scan needs, so a hit costs no further lookups.
+            self._automaton.add_word(lit.key, (lit_id, len(lit.key) - 1, lit.width))
         if literals.items:
             self._automaton.make_automaton()
         self._anchor_leaves: dict[int, list[list[Leaf]]] = {}
@@ -206,23 +207,26 @@ class Engine:
                 C[lid] = layout.cover(sp[:3] for sp in spans)
                 present.append(lid)
         plans = self._plans
-        kinds, exprs, units = plans.kinds, plans.exprs, layout.units
+        exprs, units = plans.exprs, layout.units
         holds = state.evaluator.holds
         nears = plans.near_list
 
         def near(k: int) -> bool:
             return holds(nears[k]) is not None
 
-        fired: list[int] = []
-        for index in rule_indexes(plans.possible(present)):
-            kind = kinds[index]
-            if kind == CNF:
-                fired.append(index)
-            elif kind == EXPR:
-                if exprs[index](F, S, P, units, near, C, near_covers):  # type: ignore[misc]
+        possible = plans.possible(present)
+        # Conjunctions hold exactly when possible; the others are checked one by one.
+        fired = rule_indexes(possible & plans.cnf)
+        checked = rule_indexes(possible & ~plans.cnf)
+        for index in checked:
+            expr = exprs[index]
+            if expr is not None:
+                if expr(F, S, P, units, near, C, near_covers):
                     fired.append(index)
             elif holds(self._compiled[index].node) is not None:
                 fired.append(index)
+        if checked:
+            fired.sort()
         return fired
 
     def _scan(self, analyzed: Analyzed) -> dict[int, list[tuple[Field, int, int]]]:
@@ -231,12 +235,15 @@ class Engine:
         if not self._literals:
             return found
         stream, owners = analyzed.stream()
-        items = self._literals
-        for end, lit_id in self._automaton.iter(stream):
-            lit = items[lit_id]
-            owner = owners.get(end - len(lit.key) + 1)
+        for end, (lit_id, back, width) in self._automaton.iter(stream):
+            owner = owners.get(end - back)
             if owner is not None:
-                found.setdefault(lit_id, []).append((owner[0], owner[1], owner[1] + lit.width))
+                field, first = owner
+                places = found.get(lit_id)
+                if places is None:
+                    found[lit_id] = [(field, first, first + width)]
+                else:
+                    places.append((field, first, first + width))
         return found
 
     def occurrences(self, leaf: Leaf, found: Found) -> list[Span]:

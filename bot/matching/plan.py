@@ -295,6 +295,7 @@ class Plans:
             expr_of.append(index)
         functions = _compile(list(sources))
         self.exprs = [functions[i] if i >= 0 else None for i in expr_of]
+        self.cnf = _bitset((i for i, k in enumerate(self.kinds) if k == CNF), len(nodes))
         self.unit_leaves = frozenset(codegen.unit_leaves)
         self.near_leaves = frozenset(codegen.near_leaves)
         self.near_list = list(self.near_nodes)
