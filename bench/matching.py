@@ -243,6 +243,8 @@ def run(
     world = make_world()
     docs = make_articles(articles, world=world)
     all_rules = make_rules(max(sizes), world=world)
+    # First, while no other engine has been freed: RSS growth would otherwise hide in reused memory.
+    memory = measure_memory(all_rules[: max(sizes)], docs[:MEMORY_ARTICLES], resolver)
     results = []
     for size in sizes:
         rules = all_rules[:size]
@@ -255,7 +257,6 @@ def run(
         )
         if not res["identical"]:
             explain(res["differences"], rules, docs)
-    memory = measure_memory(all_rules[: max(sizes)], docs[:MEMORY_ARTICLES], resolver)
     summary = _summary(results, memory)
     _print(results, memory, summary)
     data = {"sizes": results, "memory": memory, "summary": summary}
