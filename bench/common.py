@@ -8,8 +8,7 @@ import platform
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,13 +44,6 @@ def percentile(values: Sequence[float], pct: float) -> float:
     low = int(rank)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
-
-
-def ratio(value: float, baseline: float) -> float:
-    """value / baseline, NaN when the baseline is zero or missing."""
-    if not baseline or baseline != baseline:
-        return float("nan")
-    return value / baseline
 
 
 def rss_mb() -> float:
@@ -127,21 +119,3 @@ def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]
 def target(ok: bool) -> str:
     """'met' or 'MISSED' for a target check."""
     return "met" if ok else "MISSED"
-
-
-@contextmanager
-def step(label: str) -> Iterator[None]:
-    """Print how long a preparation step took (stderr, not part of the figures)."""
-    start = time.perf_counter()
-    yield
-    print(f"  [{label}: {time.perf_counter() - start:.1f} s]", file=sys.stderr, flush=True)
-
-
-def repeat_best(fn: Callable[[], object], times: int) -> float:
-    """Best wall-clock seconds of `times` calls: the least disturbed by other processes."""
-    best = float("inf")
-    for _ in range(max(1, times)):
-        with Timer() as t:
-            fn()
-        best = min(best, t.seconds)
-    return best

@@ -108,7 +108,8 @@ def populate(store: Store, articles: int, seed: int = 5) -> dict[str, int]:
                 "fetched, content_hash, story_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
-    matches, alerts = [], []
+    matches: list[tuple[Any, ...]] = []
+    alerts: list[tuple[Any, ...]] = []
     for i in range(1, articles + 1):
         if rng.random() >= MATCH_FRACTION:
             continue
@@ -172,6 +173,13 @@ def _naive_recent(store: Store, chat_id: int, limit: int) -> list[Any]:
     return [view(r) for r in rows] if view else list(rows)
 
 
+def _per_query(store: Store, query: str) -> dict[str, float]:
+    """p50 of a few calls of one search, FTS5 and LIKE."""
+    fts = _latencies(lambda _i: store.search_articles(query, limit=10), 5)
+    like = _latencies(lambda _i: _like_search(store, query), 3)
+    return {"fts_p50_ms": percentile(fts, 50), "like_p50_ms": percentile(like, 50)}
+
+
 def summarize(name: str, times: Sequence[float], base: Sequence[float]) -> dict[str, Any]:
     """p50/p95 of the real query and of its baseline, in ms."""
     p95 = percentile(times, 95)
@@ -206,17 +214,7 @@ def run(
         search_base = _latencies(
             lambda i: _like_search(store, SEARCHES[i % len(SEARCHES)]), max(20, calls // 4)
         )
-        per_query = {
-            q: {
-                "fts_p50_ms": percentile(
-                    _latencies(lambda _i, q=q: store.search_articles(q, limit=10), 5), 50
-                ),
-                "like_p50_ms": percentile(
-                    _latencies(lambda _i, q=q: _like_search(store, q), 3), 50
-                ),
-            }
-            for q in SEARCHES
-        }
+        per_query = {q: _per_query(store, q) for q in SEARCHES}
         store.close()
     rows = [
         summarize("/recent (recent_alerts)", recent, recent_base),
