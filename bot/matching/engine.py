@@ -36,7 +36,7 @@ from bot.matching.query import (
     leaves,
     parse_query,
 )
-from bot.matching.summary import Mentions, build_match, country_mentions
+from bot.matching.summary import Mentions, Summarizer, country_mentions
 from bot.matching.text import words
 from bot.models import Document, EntityResolver, Field, Match, Rule, Witness
 
@@ -278,7 +278,7 @@ class _DocState:
         self.spans: dict[Leaf, list[Span]] = {}
         self.evaluator = Evaluator(analyzed, self.occurrences, engine._anchor_leaves)
         self.made: dict[RawWitness, Witness] = {}  # rules share terms: build each witness once
-        self.mentions: Mentions | None = None
+        self.summarizer = Summarizer(analyzed, self.mentions)
 
     def occurrences(self, leaf: Leaf) -> list[Span]:
         spans = self.spans.get(leaf)
@@ -292,9 +292,11 @@ class _DocState:
         if result is None:
             raise RuntimeError(f"rule {rule.key} was reported as a match but does not hold")
         witnesses = _witnesses(self.analyzed, result, self.made)
-        if self.mentions is None:
-            self.mentions = country_mentions(self.analyzed, self.engine.countries(self.found))
-        return build_match(rule, node, self.analyzed, witnesses, self.mentions)
+        return self.summarizer.build(rule, node, witnesses)
+
+    def mentions(self) -> Mentions:
+        """Where the document mentions countries (computed once, for the first match shown)."""
+        return country_mentions(self.analyzed, self.engine.countries(self.found))
 
 
 def _parse_rule(rule: Rule, resolver: EntityResolver) -> Node:

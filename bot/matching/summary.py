@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.matching.analysis import Analyzed
@@ -25,20 +25,64 @@ def build_match(
     countries: Mentions,
 ) -> Match:
     """Assemble the Match: summary with highlights, explanation and ranked countries."""
-    chosen = rank_sentences(witnesses)
-    summary, highlights = summarize(doc, chosen, witnesses)
-    rank = {key: i for i, key in enumerate(chosen)}
-    ordered = sorted(witnesses, key=lambda w: rank.get(_key(w), len(rank)))
-    return Match(
-        rule_key=rule.key,
-        rule_name=rule.name,
-        doc_id=doc.doc.id,
-        witnesses=witnesses,
-        countries=rank_countries(countries, chosen, witnesses),
-        summary=summary,
-        highlights=highlights,
-        explanation=explain(node, ordered) or "",
-    )
+    return Summarizer(doc, lambda: countries).build(rule, node, witnesses)
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What every match with the same witnesses has in common."""
+
+    witnesses: tuple[Witness, ...]  # kept alive: the cache is keyed by their ids
+    summary: str
+    highlights: tuple[tuple[int, int], ...]
+    countries: tuple[str, ...]
+    explainer: _Explainer
+
+
+class Summarizer:
+    """Builds the Matches of one document; matches with equal witnesses share the work.
+
+    Many rules fire on the same evidence (a country and a measure word), and everything
+    but the explanation depends only on the witnesses, so it is computed once per set.
+    """
+
+    def __init__(self, doc: Analyzed, countries: Callable[[], Mentions]) -> None:
+        self.doc = doc
+        self._countries = countries
+        self._mentions: Mentions | None = None
+        self._shared: dict[tuple[int, ...], _Shared] = {}  # by ids: hashing values costs more
+        self._explained: dict[tuple[int, int], str] = {}  # (id(node), id(shared))
+
+    def build(self, rule: Rule, node: Node, witnesses: tuple[Witness, ...]) -> Match:
+        """The Match of `rule` (parsed as `node`) carried by `witnesses`."""
+        ids = tuple(map(id, witnesses))
+        shared = self._shared.get(ids)
+        if shared is None or shared.witnesses != witnesses:
+            shared = self._shared[ids] = self._share(witnesses)
+        key = (id(node), id(shared))  # both live as long as this summarizer
+        explanation = self._explained.get(key)
+        if explanation is None:
+            explanation = self._explained[key] = shared.explainer.explain(node, None) or ""
+        return Match(
+            rule_key=rule.key,
+            rule_name=rule.name,
+            doc_id=self.doc.doc.id,
+            witnesses=witnesses,
+            countries=shared.countries,
+            summary=shared.summary,
+            highlights=shared.highlights,
+            explanation=explanation,
+        )
+
+    def _share(self, witnesses: tuple[Witness, ...]) -> _Shared:
+        if self._mentions is None:
+            self._mentions = self._countries()
+        chosen = rank_sentences(witnesses)
+        summary, highlights = summarize(self.doc, chosen, witnesses)
+        rank = {key: i for i, key in enumerate(chosen)}
+        ordered = sorted(witnesses, key=lambda w: rank.get(_key(w), len(rank)))
+        countries = rank_countries(self._mentions, chosen, witnesses)
+        return _Shared(witnesses, summary, highlights, countries, _Explainer(ordered))
 
 
 def _key(w: Witness) -> SentenceKey:
