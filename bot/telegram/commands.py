@@ -16,6 +16,7 @@ class Command:
     description: str
     admin_only: bool = False  # in groups only chat admins may run it (it changes the chat)
     group_ok: bool = True  # allowed outside private chats
+    bot_admin: bool = False  # only the bot's admins (SANCTIONS_BOT_ADMINS); not in the menu
 
     @property
     def usage(self) -> str:
@@ -40,6 +41,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("quiet", "<HH-HH>|off", "Hold alerts during quiet hours", True),
     Command("timezone", "<Area/City>", "Time zone for quiet hours and digests", True),
     Command("sources", "", "Health of the sources (admins: add/remove)"),
+    Command("failed", "[retry <id>]", "Dead-lettered alerts and why (bot admins)", bot_admin=True),
 )
 
 BY_NAME: dict[str, Command] = {c.name: c for c in COMMANDS}
@@ -58,4 +60,4 @@ def command(name: str) -> Command:
 
 def bot_commands() -> list[BotCommand]:
     """The menu published with setMyCommands."""
-    return [BotCommand(c.name, c.description) for c in COMMANDS]
+    return [BotCommand(c.name, c.description) for c in COMMANDS if not c.bot_admin]

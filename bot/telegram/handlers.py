@@ -24,7 +24,7 @@ from telegram.ext import (
 )
 
 from bot.delivery.format import format_alert_detail, split_html
-from bot.telegram import read_commands, rule_commands, settings_commands, views
+from bot.telegram import admin_commands, read_commands, rule_commands, settings_commands, views
 from bot.telegram.commands import COMMANDS, Command
 from bot.telegram.context import (
     BadArgs,
@@ -76,6 +76,7 @@ COMMAND_FUNCTIONS: dict[str, CommandFn] = {
     "quiet": settings_commands.quiet,
     "timezone": settings_commands.timezone,
     "sources": settings_commands.sources,
+    "failed": admin_commands.failed,
 }
 
 

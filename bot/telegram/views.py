@@ -50,10 +50,19 @@ def usage(cmd: Command, problem: str = "") -> str:
 def help_text(is_bot_admin: bool = False) -> str:
     """Every command of the table with its arguments."""
     lines = ["<b>Commands</b>"]
-    lines += [f"<code>{escape(c.usage)}</code> — {escape(c.description)}" for c in COMMANDS]
+    lines += [
+        f"<code>{escape(c.usage)}</code> — {escape(c.description)}"
+        for c in COMMANDS
+        if not c.bot_admin
+    ]
     if is_bot_admin:
         lines += ["", "<b>Bot admin</b>"] + [
             f"<code>{escape(u)}</code>" for u in SOURCES_ADMIN_USAGE
+        ]
+        lines += [
+            f"<code>{escape(c.usage)}</code> — {escape(c.description)}"
+            for c in COMMANDS
+            if c.bot_admin
         ]
     lines += [
         "",
@@ -272,3 +281,18 @@ def poll_report(lines: Sequence[str]) -> str:
 def unknown_command(word: str) -> str:
     """Answer to a command the bot does not have (`word` is already escaped)."""
     return f"I don't know {word}. /help lists what I can do."
+
+
+def failed_list(alerts: Sequence[AlertView], counts: Mapping[str, int]) -> str:
+    """The /failed answer: dead and retrying alerts with their last error."""
+    summary = ", ".join(f"{escape(k)} {v}" for k, v in sorted(counts.items())) or "empty"
+    if not alerts:
+        return f"✅ No dead or failing alerts. Outbox: {summary}."
+    lines = [f"<b>Dead or failing alerts</b> (outbox: {summary})"]
+    for a in alerts:
+        lines.append(
+            f"#{a.id} [{escape(a.state)}] chat {a.chat_id} · {a.attempts} attempts · "
+            f"{escape(a.title[:80])}\n   {escape(a.last_error or 'no error recorded')}"
+        )
+    lines.append("<code>/failed retry &lt;id&gt;</code> queues one again.")
+    return "\n".join(lines)
