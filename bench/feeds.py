@@ -106,7 +106,7 @@ class FeedProcess:
     port: int
 
     @classmethod
-    def start(cls, feeds: int, items: int, lifetime: float = 300) -> FeedProcess:
+    def start(cls, feeds: int, items: int, lifetime: float = 900) -> FeedProcess:
         """Start it and wait for READY."""
         proc = subprocess.Popen(
             [
