@@ -12,8 +12,10 @@ _WORD_SPLIT = re.compile(r"(\w+)")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _PARAGRAPH_BREAK = re.compile(r"[\r\n\u2028\u2029\x0b\x0c\x85]+")
 # A sentence may end after ., ! ? or … optionally followed by closing quotes/brackets.
-_TERMINATOR = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)")
 _OPENERS = "\"'“‘«([¿¡"
+# The lookahead also captures the gap to the next sentence's first character: the
+# whitespace, then any opening quotes or brackets (\s is str.isspace()).
+_TERMINATOR = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=(\s+[" + re.escape(_OPENERS) + r"]*))")
 # Words that end with a period without ending the sentence ("No. 5", "Res. 2653", "Mr. Smith").
 _ABBREVIATION_WORDS = """
     mr mrs ms dr prof st sr jr no nos nr art arts para paras res doc docs vol vols p pp
@@ -139,12 +141,11 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _add_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if start < end:
-        spans.append((start, end))
+    piece = text[start:end]
+    kept = piece.strip()  # str.strip() removes exactly the str.isspace() characters
+    if kept:
+        lead = len(piece) - len(piece.lstrip())
+        spans.append((start + lead, start + lead + len(kept)))
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -153,19 +154,15 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     spans: list[tuple[int, int]] = []
     pos = start
     for m in _TERMINATOR.finditer(text, start, stop):
-        if _is_boundary(text, m.start(), m.end(), stop):
+        if _is_boundary(text, m.start(), m.end() + len(m.group(1)), stop):
             _add_trimmed(text, pos, m.end(), spans)
             pos = m.end()
     _add_trimmed(text, pos, stop, spans)
     return spans
 
 
-def _is_boundary(text: str, mark: int, after: int, stop: int) -> bool:
-    nxt = after
-    while nxt < stop and text[nxt].isspace():
-        nxt += 1
-    while nxt < stop and text[nxt] in _OPENERS:
-        nxt += 1
+def _is_boundary(text: str, mark: int, nxt: int, stop: int) -> bool:
+    """Whether the terminator at `mark` ends a sentence; `nxt` is where the next one would start."""
     if nxt >= stop:
         return False
     if text[nxt].islower():
