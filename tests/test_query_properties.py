@@ -3,13 +3,14 @@ agrees with a naive reference evaluator on random small queries and documents.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from bot.errors import QuerySyntaxError
 from bot.matching.engine import Engine
+from bot.matching.evaluator import Evaluator
 from bot.matching.query import Node, format_query, parse_query
 from bot.models import Document, Rule
 from tests.test_engine import FakeResolver
@@ -231,3 +232,34 @@ def test_engine_agrees_with_naive_reference(qs: list[tuple], docs: list[tuple]) 
         expected = {f"q{i}" for i, q in enumerate(qs) if reference(q, toks, toks)}
         assert {m.rule_key for m in engine.match(doc)} == expected
         assert engine.match(doc) == engine.match(doc, exhaustive=True)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(st.lists(queries, min_size=1, max_size=4), st.lists(documents, min_size=1, max_size=3))
+def test_grouped_within_gives_the_same_matches_and_witnesses_as_unit_by_unit(
+    qs: list[tuple],  # type: ignore[type-arg]
+    docs: list[tuple],  # type: ignore[type-arg]
+) -> None:
+    texts = [render(q) for q in qs]
+    assume(all(parse_or_none(t) is not None for t in texts))
+    engine = Engine.compile(
+        [Rule(key=f"q{i}", name=t, query=t) for i, t in enumerate(texts)], FakeResolver()
+    )
+    for title, paragraphs in docs:
+        doc, _ = build_doc(title, paragraphs)
+        fast = [astuple(m) for m in engine.match(doc)]  # every field, details included
+        Evaluator.FAST_WITHIN = False
+        try:
+            slow = [astuple(m) for m in engine.match(doc)]  # details built while switched off
+        finally:
+            Evaluator.FAST_WITHIN = True
+        assert fast == slow
+
+
+def test_grouped_within_is_exercised() -> None:
+    engine = Engine.compile(
+        [Rule(key="w", name="w", query="(alpha OR gam*) /s beta")], FakeResolver()
+    )
+    doc, _ = build_doc([], [[["alpha", "beta"], ["gamut", "delta"]], [["beta", "gamma"]]])
+    (match,) = engine.match(doc)
+    assert sorted(w.surface.lower() for w in match.witnesses) == ["alpha", "beta", "beta", "gamma"]

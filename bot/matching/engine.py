@@ -275,15 +275,15 @@ class _DocState:
         self.engine = engine
         self.analyzed = analyzed
         self.found = found
-        self.spans: dict[Leaf, list[Span]] = {}
+        self.spans: dict[int, list[Span]] = {}  # by id(leaf): leaves are interned, hashing is slow
         self.evaluator = Evaluator(analyzed, self.occurrences, engine._anchor_leaves)
         self.made: dict[RawWitness, Witness] = {}  # rules share terms: build each witness once
         self.summarizer = Summarizer(analyzed, self.mentions)
 
     def occurrences(self, leaf: Leaf) -> list[Span]:
-        spans = self.spans.get(leaf)
+        spans = self.spans.get(id(leaf))
         if spans is None:
-            spans = self.spans[leaf] = self.engine.occurrences(leaf, self.found)
+            spans = self.spans[id(leaf)] = self.engine.occurrences(leaf, self.found)
         return spans
 
     def build(self, rule: Rule, node: Node) -> Match:

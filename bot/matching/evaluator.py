@@ -21,6 +21,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from bot.matching.analysis import FIELDS, Analyzed
 from bot.matching.query import (
@@ -61,6 +62,13 @@ class Evaluator:
     # id(node) -> result over the whole document; ids are stable while the engine lives
     memo: dict[int, Result] = field(default_factory=dict)
     keys: dict[int, list[tuple[Field, int]]] = field(default_factory=dict)  # see leaf_in
+    # (id(leaf), unit) -> (field, unit index) -> the leaf's spans wholly inside that unit
+    grouped: dict[tuple[int, str], dict[tuple[Field, int], list[Span]]] = field(
+        default_factory=dict
+    )
+    # Whole-document /s and /p between terms and ORs of terms take the grouped path;
+    # False forces the unit-by-unit path (tests compare the two).
+    FAST_WITHIN: ClassVar[bool] = True
 
     def holds(self, node: Node) -> Result:
         """The evidence that `node` holds over the whole document, or None."""
@@ -141,6 +149,10 @@ class Evaluator:
         return self.eval(node.child, region, joined)
 
     def eval_within(self, node: Within, region: Region, joined: int | None) -> Result:
+        if region is None and joined is None and self.FAST_WITHIN:
+            lterms, rterms = _terms_of(node.left), _terms_of(node.right)
+            if lterms is not None and rterms is not None:
+                return self.within_terms(lterms, rterms, node.unit)
         out: list[Span] = []
         found = False
         for unit in self.units(node, region):
@@ -159,6 +171,54 @@ class Evaluator:
             else:
                 out.extend(spans)
         return out if found else None
+
+    def within_terms(
+        self, left: list[Term | Prefix | Entity], right: list[Term | Prefix | Entity], unit: str
+    ) -> Result:
+        """/s or /p over the whole document when each side is a term or an OR of terms.
+
+        A side holds in a unit iff one of its terms occurs wholly inside it, and then
+        contributes exactly those occurrences: the same spans as trying unit by unit
+        (in another order, which only a NEAR operand would see, and those never come here).
+        """
+        lefts, rights = self.by_unit(left, unit), self.by_unit(right, unit)
+        common = sorted(lefts.keys() & rights.keys())
+        if not common:
+            return None
+        return [s for key in common for s in lefts[key]] + [
+            s for key in common for s in rights[key]
+        ]
+
+    def by_unit(
+        self, terms: list[Term | Prefix | Entity], unit: str
+    ) -> dict[tuple[Field, int], list[Span]]:
+        """The terms' occurrences grouped by the sentence/paragraph wholly containing them."""
+        if len(terms) == 1:
+            return self.grouped_leaf(terms[0], unit)
+        merged: dict[tuple[Field, int], list[Span]] = {}
+        for term in terms:
+            for key, spans in self.grouped_leaf(term, unit).items():
+                merged.setdefault(key, []).extend(spans)
+        return merged
+
+    def grouped_leaf(
+        self, leaf: Term | Prefix | Entity, unit: str
+    ) -> dict[tuple[Field, int], list[Span]]:
+        """One term's occurrences by containing unit (cached per document)."""
+        cached = self.grouped.get((id(leaf), unit))
+        if cached is not None:
+            return cached
+        groups: dict[tuple[Field, int], list[Span]] = {}
+        for span in self.occurrences(leaf):
+            ft = self.doc.fields[span[0]]
+            owner = ft.sentence_of if unit == "s" else ft.paragraph_of
+            ranges = ft.sentence_tokens if unit == "s" else ft.paragraph_tokens
+            index = owner[span[1]]
+            lo, hi = ranges[index]
+            if lo <= span[1] and span[2] <= hi:
+                groups.setdefault((span[0], index), []).append(span)
+        self.grouped[(id(leaf), unit)] = groups
+        return groups
 
     def units(self, node: Within, region: Region) -> list[tuple[Field, int, int]]:
         """Sentences/paragraphs of the region worth trying: those holding an anchoring term."""
@@ -201,6 +261,21 @@ class Evaluator:
         if not right:
             return None
         return _best(_join_near(left, right, node.distance)) or None
+
+
+def _terms_of(node: Node) -> list[Term | Prefix | Entity] | None:
+    """The terms of a term or an OR of terms (nested ORs too); None for anything else."""
+    if isinstance(node, Term | Prefix | Entity):
+        return [node]
+    if isinstance(node, Or):
+        found: list[Term | Prefix | Entity] = []
+        for child in node.children:
+            terms = _terms_of(child)
+            if terms is None:
+                return None
+            found.extend(terms)
+        return found
+    return None
 
 
 def _inside(span: Span, region: Region) -> bool:
