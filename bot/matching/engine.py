@@ -1,11 +1,15 @@
-"""All rules compiled into one Aho-Corasick automaton; only candidate rules are evaluated.
+"""All rules compiled into one Aho-Corasick automaton and per-rule plans.
 
 Every literal (a word, a phrase, a wildcard stem, each name of an entity, each country
 name) becomes one key over the document's token stream ' tok tok tok ', so a key
 ' european parliament ' can only match whole consecutive tokens and a wildcard key
-' sanction' only a token prefix: the spaces are the word boundaries. A rule is a
-candidate when one literal of its trigger set occurred (a set that every match must
-contain one of); candidates are then evaluated exactly by `evaluator.Evaluator`.
+' sanction' only a token prefix: the spaces are the word boundaries. From the hits each
+query term gets bit masks of the fields, sentences and paragraphs it occurs in, and the
+rules' plans (`plan.Plans`) decide from those which rules fire; the few shapes they do
+not cover are asked of the span evaluator (`evaluator.Evaluator`), which also builds a
+match's witnesses. A Match is a `lazy.LazyMatch`: its witnesses, summary, highlights,
+explanation and countries are built when first read, once per document for all of its
+matches (`summary.Summarizer`).
 """
 
 from __future__ import annotations
