@@ -52,6 +52,10 @@ class Summarizer:
         self._mentions: Mentions | None = None
         self._shared: dict[tuple[int, ...], _Shared] = {}  # by ids: hashing values costs more
         self._explained: dict[tuple[int, int], str] = {}  # (id(node), id(shared))
+        # (chosen, ids of their witnesses) -> (those witnesses, summary, highlights)
+        self._summaries: dict[tuple[tuple[SentenceKey, ...], tuple[int, ...]], tuple[
+            tuple[Witness, ...], str, tuple[tuple[int, int], ...]]] = {}  # fmt: skip
+        self._ranked: dict[tuple[tuple[SentenceKey, ...], tuple[str, ...]], tuple[str, ...]] = {}
 
     def build(self, rule: Rule, node: Node, witnesses: tuple[Witness, ...]) -> Match:
         """The Match of `rule` (parsed as `node`) carried by `witnesses`."""
@@ -75,14 +79,40 @@ class Summarizer:
         )
 
     def _share(self, witnesses: tuple[Witness, ...]) -> _Shared:
+        chosen = rank_sentences(witnesses)
+        # The witnesses of the chosen sentences, lead first, then the others: the stable
+        # sort by sentence rank, without a key function per witness.
+        groups: dict[SentenceKey, list[Witness]] = {key: [] for key in chosen}
+        rest: list[Witness] = []
+        for w in witnesses:
+            group = groups.get((w.field, w.sentence))
+            (rest if group is None else group).append(w)
+        shown = tuple(w for key in chosen for w in groups[key])
+        # The summary reads only the chosen sentences' witnesses; other matches that
+        # chose the same sentences for the same evidence there share it.
+        key = (tuple(chosen), tuple(map(id, shown)))
+        done = self._summaries.get(key)
+        if done is None or done[0] != shown:
+            done = self._summaries[key] = (shown, *summarize(self.doc, chosen, shown))
+        return _Shared(
+            witnesses,
+            done[1],
+            done[2],
+            self._rank_countries(chosen, witnesses),
+            _Explainer(shown + tuple(rest)),
+        )
+
+    def _rank_countries(
+        self, chosen: list[SentenceKey], witnesses: tuple[Witness, ...]
+    ) -> tuple[str, ...]:
         if self._mentions is None:
             self._mentions = self._countries()
-        chosen = rank_sentences(witnesses)
-        summary, highlights = summarize(self.doc, chosen, witnesses)
-        rank = {key: i for i, key in enumerate(chosen)}
-        ordered = sorted(witnesses, key=lambda w: rank.get(_key(w), len(rank)))
-        countries = rank_countries(self._mentions, chosen, witnesses)
-        return _Shared(witnesses, summary, highlights, countries, _Explainer(ordered))
+        codes = tuple(w.term for w in witnesses if w.term.startswith("@country:"))
+        key = (tuple(chosen), codes)
+        found = self._ranked.get(key)
+        if found is None:
+            found = self._ranked[key] = rank_countries(self._mentions, chosen, witnesses)
+        return found
 
 
 def _key(w: Witness) -> SentenceKey:
