@@ -343,11 +343,16 @@ def _bitset(indexes: Iterable[int], size: int) -> int:
     return int.from_bytes(raw, "little")
 
 
+COMPILE_CHUNK = 500  # functions per compile(): the parser's memory grows with the source
+
+
 def _compile(expressions: Sequence[str]) -> list[Expr]:
-    """One function per expression, compiled in one go (expressions hold only ints)."""
-    source = "".join(
-        f"def e{i}(F, S, P, U, N, C, Z):\n    return {text}\n" for i, text in enumerate(expressions)
-    )
+    """One function per expression, compiled in chunks (expressions hold only ints)."""
     namespace: dict[str, object] = {"__builtins__": {}}
-    exec(compile(source, "<rule plans>", "exec"), namespace)
+    for first in range(0, len(expressions), COMPILE_CHUNK):
+        source = "".join(
+            f"def e{i}(F, S, P, U, N, C, Z):\n    return {expressions[i]}\n"
+            for i in range(first, min(first + COMPILE_CHUNK, len(expressions)))
+        )
+        exec(compile(source, "<rule plans>", "exec"), namespace)
     return [namespace[f"e{i}"] for i in range(len(expressions))]  # type: ignore[misc]
