@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass
-from itertools import accumulate, repeat
+from itertools import accumulate
 from operator import add
 
 from bot.matching.text import paragraph_spans, sentence_spans, token_spans
@@ -83,11 +83,12 @@ class Analyzed:
     doc: Document
     fields: dict[Field, FieldText]
 
-    def stream(self) -> tuple[str, dict[int, tuple[Field, int]]]:
-        """One string ' tok tok \\n tok ' over both fields; the offset of the space before
-        each token -> (field, token index), to map automaton hits back to tokens."""
+    def stream(self) -> tuple[str, list[int], int]:
+        """One string ' tok tok \n tok ' over both fields, the offset of the space before
+        each token (title tokens, then text tokens) and the number of title tokens, to map
+        automaton hits back to tokens."""
         pieces: list[str] = []
-        owners: dict[int, tuple[Field, int]] = {}
+        spaces: list[int] = []
         offset = 0
         for name in FIELDS:
             tokens = self.fields[name].tokens
@@ -95,11 +96,10 @@ class Analyzed:
             piece = " " + " ".join(tokens) + " \n" if tokens else " \n"
             # Token i's space sits after i earlier spaces and the earlier tokens' letters.
             letters = accumulate(map(len, tokens), initial=0)
-            positions = map(add, letters, range(offset, offset + len(tokens)))
-            owners.update(zip(positions, zip(repeat(name), range(len(tokens))), strict=True))
+            spaces.extend(map(add, letters, range(offset, offset + len(tokens))))
             pieces.append(piece)
             offset += len(piece)
-        return "".join(pieces), owners
+        return "".join(pieces), spaces, len(self.fields["title"].tokens)
 
 
 def analyze(doc: Document) -> Analyzed:

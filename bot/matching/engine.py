@@ -14,6 +14,7 @@ matches (`summary.Summarizer`).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -238,16 +239,21 @@ class Engine:
         found: dict[int, list[tuple[Field, int, int]]] = {}
         if not self._literals:
             return found
-        stream, owners = analyzed.stream()
+        stream, spaces, titled = analyzed.stream()
+        count = len(spaces)
         for end, (lit_id, back, width) in self._automaton.iter(stream):
-            owner = owners.get(end - back)
-            if owner is not None:
-                field, first = owner
-                places = found.get(lit_id)
-                if places is None:
-                    found[lit_id] = [(field, first, first + width)]
-                else:
-                    places.append((field, first, first + width))
+            # Every key starts with the space before a token: find which token.
+            first = bisect_left(spaces, end - back)
+            if first == count or spaces[first] != end - back:
+                continue
+            field: Field = "title" if first < titled else "text"
+            if first >= titled:
+                first -= titled
+            places = found.get(lit_id)
+            if places is None:
+                found[lit_id] = [(field, first, first + width)]
+            else:
+                places.append((field, first, first + width))
         return found
 
     def occurrences(self, leaf: Leaf, found: Found) -> list[Span]:
