@@ -25,7 +25,7 @@ from bench.common import REPO_ROOT, RESULTS_DIR, machine, print_table, write_res
 from bench.report import markdown, rows, update_doc
 
 ORDER = ("matching", "polling", "fanout", "latency", "store")
-TIMEOUT_S = {"matching": 150, "polling": 120, "fanout": 120, "latency": 90, "store": 90}
+TIMEOUT_S = {"matching": 200, "polling": 120, "fanout": 120, "latency": 90, "store": 90}
 
 
 def run_one(name: str, quick: bool) -> tuple[int, float]:
