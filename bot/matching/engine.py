@@ -180,6 +180,34 @@ class Engine:
     def _fired(self, state: _DocState) -> list[int]:
         """Indexes of the rules that hold, decided from the leaves' masks (see plan.py)."""
         layout = Layout.of(state.analyzed)
+        F, S, P, C, present = self._masks(state, layout)
+        plans = self._plans
+        exprs, units = plans.exprs, layout.units
+        holds = state.evaluator.holds
+        nears = plans.near_list
+
+        def near(k: int) -> bool:
+            return holds(nears[k]) is not None
+
+        possible = plans.possible(present)
+        # Conjunctions hold exactly when possible; the others are checked one by one.
+        fired = rule_indexes(possible & plans.cnf)
+        checked = rule_indexes(possible & ~plans.cnf)
+        for index in checked:
+            expr = exprs[index]
+            if expr is not None:
+                if expr(F, S, P, units, near, C, near_covers):
+                    fired.append(index)
+            elif holds(self._compiled[index].node) is not None:
+                fired.append(index)
+        if checked:
+            fired.sort()
+        return fired
+
+    def _masks(
+        self, state: _DocState, layout: Layout
+    ) -> tuple[list[int], list[int], list[int], list[int], list[int]]:
+        """Per leaf id: F, S, P and C masks (see plan.py), and the ids of present leaves."""
         count = self._plans.leaf_count
         F, S, P, C = [0] * count, [0] * count, [0] * count, [0] * count
         present: list[int] = []
@@ -211,28 +239,7 @@ class Engine:
                 F[lid], S[lid], P[lid] = layout.masks(sp[:3] for sp in spans)
                 C[lid] = layout.cover(sp[:3] for sp in spans)
                 present.append(lid)
-        plans = self._plans
-        exprs, units = plans.exprs, layout.units
-        holds = state.evaluator.holds
-        nears = plans.near_list
-
-        def near(k: int) -> bool:
-            return holds(nears[k]) is not None
-
-        possible = plans.possible(present)
-        # Conjunctions hold exactly when possible; the others are checked one by one.
-        fired = rule_indexes(possible & plans.cnf)
-        checked = rule_indexes(possible & ~plans.cnf)
-        for index in checked:
-            expr = exprs[index]
-            if expr is not None:
-                if expr(F, S, P, units, near, C, near_covers):
-                    fired.append(index)
-            elif holds(self._compiled[index].node) is not None:
-                fired.append(index)
-        if checked:
-            fired.sort()
-        return fired
+        return F, S, P, C, present
 
     def _scan(self, analyzed: Analyzed) -> dict[int, list[tuple[Field, int, int]]]:
         """One automaton pass: literal id -> (field, first token, end token) occurrences."""
