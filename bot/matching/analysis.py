@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import accumulate
 from operator import add
 
@@ -22,11 +23,20 @@ class FieldText:
     tokens: tuple[str, ...]
     starts: tuple[int, ...]
     ends: tuple[int, ...]
-    sentence_of: tuple[int, ...]  # token index -> sentence index within the field
-    paragraph_of: tuple[int, ...]
     sentences: tuple[tuple[int, int], ...]  # original character spans
     sentence_tokens: tuple[tuple[int, int], ...]  # token range [lo, hi) per sentence
     paragraph_tokens: tuple[tuple[int, int], ...]
+
+    # Built on first use: deciding which rules fire does not need them (see plan.Layout).
+    @cached_property
+    def sentence_of(self) -> tuple[int, ...]:
+        """Token index -> sentence index within the field."""
+        return _owners(self.sentence_tokens, len(self.tokens))
+
+    @cached_property
+    def paragraph_of(self) -> tuple[int, ...]:
+        """Token index -> paragraph index within the field."""
+        return _owners(self.paragraph_tokens, len(self.tokens))
 
 
 def analyze_field(field: Field, text: str) -> FieldText:
@@ -46,8 +56,6 @@ def analyze_field(field: Field, text: str) -> FieldText:
         tokens=tuple(tokens),
         starts=tuple(starts),
         ends=tuple(ends),
-        sentence_of=_owners(sentence_tokens, len(tokens)),
-        paragraph_of=_owners(paragraph_tokens, len(tokens)),
         sentences=tuple(sentences),
         sentence_tokens=sentence_tokens,
         paragraph_tokens=paragraph_tokens,

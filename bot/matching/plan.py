@@ -20,6 +20,7 @@ and is compiled once per engine.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -189,7 +190,7 @@ def required(node: Node, leaf_ids: Mapping[Leaf, int]) -> list[frozenset[int]] |
 
 @dataclass(frozen=True)
 class Layout:
-    """One document's units: per field (bit, sentence/paragraph owners, ranges, offsets)."""
+    """One document's units: per field (bit, sentence/paragraph first tokens, ranges, offsets)."""
 
     fields: Mapping[Field, tuple[int, Sequence[int], Sequence[tuple[int, int]], int,
                                  Sequence[int], Sequence[tuple[int, int]], int]]  # fmt: skip
@@ -213,10 +214,10 @@ class Layout:
         fields = {
             name: (
                 _FIELD_BIT[name],
-                ft.sentence_of,
+                [lo for lo, _ in ft.sentence_tokens],
                 ft.sentence_tokens,
                 0 if name == "title" else ts,
-                ft.paragraph_of,
+                [lo for lo, _ in ft.paragraph_tokens],
                 ft.paragraph_tokens,
                 0 if name == "title" else tp,
             )
@@ -228,15 +229,14 @@ class Layout:
         """F, S, P of occurrences (field, first token, end token): whole-unit ones only."""
         f = s = p = 0
         for field, lo, hi in places:
-            bit, s_of, s_range, s_off, p_of, p_range, p_off = self.fields[field]
+            bit, s_first, s_range, s_off, p_first, p_range, p_off = self.fields[field]
             f |= bit
-            unit = s_of[lo]
-            first, end = s_range[unit]
-            if first <= lo and hi <= end:
+            # The last unit starting at or before the occurrence is the only candidate.
+            unit = bisect_right(s_first, lo) - 1
+            if unit >= 0 and hi <= s_range[unit][1]:
                 s |= 1 << (unit + s_off)
-            unit = p_of[lo]
-            first, end = p_range[unit]
-            if first <= lo and hi <= end:
+            unit = bisect_right(p_first, lo) - 1
+            if unit >= 0 and hi <= p_range[unit][1]:
                 p |= 1 << (unit + p_off)
         return f, s, p
 
