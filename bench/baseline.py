@@ -46,12 +46,16 @@ def near_ok(a: tuple[int, int], b: tuple[int, int], distance: int) -> bool:
 
 @dataclass
 class Region:
-    """A piece of one field (the field, a paragraph or a sentence), folded."""
+    """A field, a paragraph of it or a sentence of it: original and folded text."""
 
     field: str
-    text: str  # folded
-    original: str = ""
-    spans: tuple[tuple[int, int], ...] = ()  # paragraph spans (field regions only)
+    original: str
+    kind: str = "field"  # field | p | s
+    units: dict[str, list[Region]] = field(default_factory=dict)
+
+    @cached_property
+    def text(self) -> str:
+        return fold(self.original)
 
     @cached_property
     def token_starts(self) -> list[int]:
@@ -65,35 +69,28 @@ class Region:
             for m in pattern.finditer(self.text)
         ]
 
-
-@dataclass
-class FieldRegion(Region):
-    """A whole field, which also knows its sentences and paragraphs."""
-
-    units: dict[str, list[Region]] = field(default_factory=dict)
-
     def unit(self, kind: str) -> list[Region]:
+        """The sentences ('s') or paragraphs ('p') inside this region."""
         if kind not in self.units:
             self.units[kind] = self._split(kind)
         return self.units[kind]
 
     def _split(self, kind: str) -> list[Region]:
-        if self.field == "title":
+        if self.field == "title":  # the title is one sentence and one paragraph
             return [self] if self.original.strip() else []
-        paragraphs = paragraph_spans(self.original)
+        if self.kind == "s" or (self.kind == "p" and kind == "p"):
+            return [self]  # a sentence's paragraph, within it, is the sentence itself
+        text = self.original
+        paragraphs = paragraph_spans(text) if self.kind == "field" else [(0, len(text))]
         if kind == "p":
-            spans = paragraphs
-        else:
-            spans = [s for p in paragraphs for s in sentence_spans(self.original, p[0], p[1])]
-        return [Region(self.field, fold(self.original[a:b])) for a, b in spans]
+            return [Region(self.field, text[a:b], "p") for a, b in paragraphs]
+        spans = [s for p in paragraphs for s in sentence_spans(text, p[0], p[1])]
+        return [Region(self.field, text[a:b], "s") for a, b in spans]
 
 
 def regions(doc: Document) -> list[Region]:
-    """The two fields of a document, folded."""
-    return [
-        FieldRegion("title", fold(doc.title or ""), doc.title or ""),
-        FieldRegion("text", fold(doc.text or ""), doc.text or ""),
-    ]
+    """The two fields of a document."""
+    return [Region("title", doc.title or ""), Region("text", doc.text or "")]
 
 
 Check = Callable[[Sequence[Region]], bool]
@@ -165,7 +162,7 @@ class Translator:
         def check(rs: Sequence[Region]) -> bool:
             if monotone and not (left(rs) and right(rs)):
                 return False
-            units = [u for r in rs for u in _units(r, unit)]
+            units = [u for r in rs for u in r.unit(unit)]
             return any(left([u]) and right([u]) for u in units)
 
         return check
@@ -201,12 +198,6 @@ class Translator:
             inner, name = self.occurrences(node.child), node.field
             return lambda r: inner(r) if r.field == name else []
         raise NotImplementedError(f"baseline: NEAR over {type(node).__name__} is not translated")
-
-
-def _units(region: Region, unit: str) -> list[Region]:
-    if isinstance(region, FieldRegion):
-        return region.unit(unit)
-    return [region]  # already a sentence or a paragraph
 
 
 def _has_not(node: Node) -> bool:

@@ -11,6 +11,7 @@ from bench import fanout, latency, polling
 from bench import store as store_bench
 from bench.baseline import Baseline, near_ok
 from bench.corpus import make_articles, make_rules, make_world
+from bench.fuzz import Fuzzer, disagreements
 from bench.matching import compare
 from bot.matching.engine import Engine
 from bot.matching.gazetteer import Gazetteer, load_gazetteer
@@ -74,6 +75,11 @@ CASES = [
     ('"restrictive measures"', "", "Restrictive, measures differ.", True),
     ('"restrictive measures"', "", "Restrictive policy measures.", False),
     ("Bélarus", "", "BELARUS and belarus.", True),
+    # /s inside /p: the sentence must be inside the paragraph, not the paragraph itself
+    ("Minsk /p (sanction* /s embargo)", "", "Minsk talks. Sanctions now. An embargo later.", False),
+    ("Minsk /p (sanction* /s embargo)", "", "Minsk talks. Sanctions and an embargo.", True),
+    ("Minsk /p (sanction* /s embargo)", "", "Minsk talks.\n\nSanctions and an embargo.", False),
+    ("(sanction* -embargo) /s Minsk", "", "Sanctions in Minsk. An embargo elsewhere.", True),
 ]
 
 
@@ -85,6 +91,15 @@ def test_baseline_semantics_on_hand_made_cases(
     doc = Document(id="1", title=title, text=text)
     assert (Baseline.compile(rules, resolver).match(doc) == ["watch:1"]) is expected
     assert (len(Engine.compile(rules, resolver).match(doc)) == 1) is expected
+
+
+def test_engine_and_baseline_agree_on_random_nested_queries(resolver: Gazetteer) -> None:
+    fuzz = Fuzzer(11)
+    rules = fuzz.rules(400, resolver)
+    docs = [fuzz.document(i) for i in range(40)]
+    total, diffs = disagreements(rules, docs, resolver)
+    assert total > 1000
+    assert diffs == []
 
 
 def test_near_distance_counts_gaps_between_occurrences() -> None:
