@@ -17,6 +17,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from types import MappingProxyType
 
 import ahocorasick
@@ -172,10 +173,8 @@ class Engine:
             fired = [i for i, c in enumerate(self._compiled) if holds(c.node) is not None]
         else:
             fired = self._fired(state)
-        compiled = self._compiled
-        return [
-            LazyMatch.deferred(compiled[i].rule, compiled[i].node, doc.id, state) for i in fired
-        ]
+        compiled, deferred, doc_id = self._compiled, LazyMatch.deferred, doc.id
+        return [deferred(compiled[i], doc_id, state) for i in fired]
 
     def _fired(self, state: _DocState) -> list[int]:
         """Indexes of the rules that hold, decided from the leaves' masks (see plan.py)."""
@@ -183,11 +182,10 @@ class Engine:
         F, S, P, C, present = self._masks(state, layout)
         plans = self._plans
         exprs, units = plans.exprs, layout.units
-        holds = state.evaluator.holds
         nears = plans.near_list
 
         def near(k: int) -> bool:
-            return holds(nears[k]) is not None
+            return state.evaluator.holds(nears[k]) is not None
 
         possible = plans.possible(present)
         # Conjunctions hold exactly when possible; the others are checked one by one.
@@ -198,7 +196,7 @@ class Engine:
             if expr is not None:
                 if expr(F, S, P, units, near, C, near_covers):
                     fired.append(index)
-            elif holds(self._compiled[index].node) is not None:
+            elif state.evaluator.holds(self._compiled[index].node) is not None:
                 fired.append(index)
         if checked:
             fired.sort()
@@ -293,9 +291,18 @@ class _DocState:
         self.analyzed = analyzed
         self.found = found
         self.spans: dict[int, list[Span]] = {}  # by id(leaf): leaves are interned, hashing is slow
-        self.evaluator = Evaluator(analyzed, self.occurrences, engine._anchor_leaves)
         self.made: dict[RawWitness, Witness] = {}  # rules share terms: build each witness once
-        self.summarizer = Summarizer(analyzed, self.mentions)
+
+    # Most documents need neither until a match's details are read.
+    @cached_property
+    def evaluator(self) -> Evaluator:
+        """The span evaluator over this document (memoised sub-results)."""
+        return Evaluator(self.analyzed, self.occurrences, self.engine._anchor_leaves)
+
+    @cached_property
+    def summarizer(self) -> Summarizer:
+        """Builds this document's Matches, sharing work among them."""
+        return Summarizer(self.analyzed, self.mentions)
 
     def occurrences(self, leaf: Leaf) -> list[Span]:
         spans = self.spans.get(id(leaf))

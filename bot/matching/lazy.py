@@ -20,6 +20,16 @@ DEFERRED = frozenset(("witnesses", "countries", "summary", "highlights", "explan
 FIELD_NAMES = tuple(f.name for f in fields(Match))
 
 
+class Parsed(Protocol):
+    """A rule with its parsed query (the engine's compiled rule)."""
+
+    @property
+    def rule(self) -> Rule: ...
+
+    @property
+    def node(self) -> Node: ...
+
+
 class EvidenceSource(Protocol):
     """The document-wide state that builds the full Match of a rule that fired on it."""
 
@@ -32,28 +42,30 @@ class LazyMatch(Match):
     """A Match of which only the rule and document are known until a detail is read."""
 
     @classmethod
-    def deferred(cls, rule: Rule, node: Node, doc_id: str, source: EvidenceSource) -> LazyMatch:
-        """A match of `rule` on document `doc_id`; `source` builds its details on demand."""
+    def deferred(cls, parsed: Parsed, doc_id: str, source: EvidenceSource) -> LazyMatch:
+        """A match of `parsed.rule` on document `doc_id`; `source` builds its details on demand."""
         self = cls.__new__(cls)
         # Frozen dataclass: write the instance dict directly (also the cheapest way).
         state = self.__dict__
+        rule = parsed.rule
         state["rule_key"] = rule.key
         state["rule_name"] = rule.name
         state["doc_id"] = doc_id
-        state["_pending"] = (rule, node, source)
+        state["_parsed"] = parsed
+        state["_source"] = source
         return self
 
     def __getattr__(self, name: str) -> Any:
         # Only called when normal lookup fails, i.e. for a detail not computed yet.
-        pending = self.__dict__.get("_pending")
-        if name not in DEFERRED or pending is None:
-            raise AttributeError(name)
-        rule, node, source = pending
-        full = source.build(rule, node)
         state = self.__dict__
+        source = state.get("_source")
+        if name not in DEFERRED or source is None:
+            raise AttributeError(name)
+        parsed = state["_parsed"]
+        full = source.build(parsed.rule, parsed.node)
         for key in DEFERRED:
             state[key] = getattr(full, key)
-        del state["_pending"]  # the document's state is no longer needed
+        del state["_parsed"], state["_source"]  # the document's state is no longer needed
         return state[name]
 
     def values(self) -> tuple[Any, ...]:
