@@ -15,7 +15,7 @@ matches (`summary.Summarizer`).
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
@@ -42,7 +42,7 @@ from bot.matching.query import (
     leaves,
     parse_query,
 )
-from bot.matching.summary import Mentions, Summarizer, country_mentions
+from bot.matching.summary import Summarizer, country_mentions
 from bot.matching.text import words
 from bot.models import Document, EntityResolver, Field, Match, Rule, Witness
 
@@ -284,13 +284,17 @@ class Engine:
 
 
 class _DocState:
-    """One document's scan and evaluator, shared by its matches to build their details."""
+    """One document's scan and evaluator, shared by its matches to build their details.
+
+    Nothing it holds points back at it (closures, not bound methods), so a document's
+    state is freed as soon as its matches are, without waiting for the cycle collector.
+    """
 
     def __init__(self, engine: Engine, analyzed: Analyzed, found: Found) -> None:
         self.engine = engine
         self.analyzed = analyzed
         self.found = found
-        self.spans: dict[int, list[Span]] = {}  # by id(leaf): leaves are interned, hashing is slow
+        self.occurrences = _occurrences(engine, found)
         self.made: dict[RawWitness, Witness] = {}  # rules share terms: build each witness once
 
     # Most documents need neither until a match's details are read.
@@ -302,13 +306,8 @@ class _DocState:
     @cached_property
     def summarizer(self) -> Summarizer:
         """Builds this document's Matches, sharing work among them."""
-        return Summarizer(self.analyzed, self.mentions)
-
-    def occurrences(self, leaf: Leaf) -> list[Span]:
-        spans = self.spans.get(id(leaf))
-        if spans is None:
-            spans = self.spans[id(leaf)] = self.engine.occurrences(leaf, self.found)
-        return spans
+        engine, analyzed, found = self.engine, self.analyzed, self.found
+        return Summarizer(analyzed, lambda: country_mentions(analyzed, engine.countries(found)))
 
     def build(self, rule: Rule, node: Node) -> Match:
         """The complete Match of a rule that fired: witnesses, summary, countries."""
@@ -318,9 +317,18 @@ class _DocState:
         witnesses = _witnesses(self.analyzed, result, self.made)
         return self.summarizer.build(rule, node, witnesses)
 
-    def mentions(self) -> Mentions:
-        """Where the document mentions countries (computed once, for the first match shown)."""
-        return country_mentions(self.analyzed, self.engine.countries(self.found))
+
+def _occurrences(engine: Engine, found: Found) -> Callable[[Leaf], list[Span]]:
+    """A leaf's spans in the scanned document, cached by id (leaves are interned)."""
+    cache: dict[int, list[Span]] = {}
+
+    def occurrences(leaf: Leaf) -> list[Span]:
+        spans = cache.get(id(leaf))
+        if spans is None:
+            spans = cache[id(leaf)] = engine.occurrences(leaf, found)
+        return spans
+
+    return occurrences
 
 
 def _parse_rule(rule: Rule, resolver: EntityResolver) -> Node:
