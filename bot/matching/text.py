@@ -155,7 +155,12 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     pos = start
     for m in _TERMINATOR.finditer(text, start, stop):
         if _is_boundary(text, m.start(), m.end() + len(m.group(1)), stop):
-            _add_trimmed(text, pos, m.end(), spans)
+            # _add_trimmed, inlined: this runs for every sentence of every document.
+            piece = text[pos : m.end()]
+            kept = piece.strip()
+            if kept:
+                lead = pos + len(piece) - len(piece.lstrip())
+                spans.append((lead, lead + len(kept)))
             pos = m.end()
     _add_trimmed(text, pos, stop, spans)
     return spans
@@ -173,10 +178,11 @@ def _is_boundary(text: str, mark: int, nxt: int, stop: int) -> bool:
 
 
 def _is_abbreviation(text: str, period: int) -> bool:
-    begin = period
-    while begin > 0 and not text[begin - 1].isspace():
-        begin -= 1
-    written = text[begin:period].lstrip(_OPENERS)
+    # The run of non-space characters before the period: the last whitespace-separated
+    # piece after the last plain space (found in C rather than character by character).
+    before = text[text.rfind(" ", 0, period) + 1 : period]
+    run = "" if not before or before[-1].isspace() else before.rsplit(None, 1)[-1]
+    written = run.lstrip(_OPENERS)
     if len(written) == 1 and written.isupper():
         return True  # an initial: "J. Smith"
     word = written.casefold()
