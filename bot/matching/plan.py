@@ -1,17 +1,20 @@
 """Per-rule plans, made at compile time, that decide cheaply which rules fire on a document.
 
-Per document every leaf (term, wildcard, entity) gets three bit masks: F, the fields
-holding an occurrence (1 title, 2 text); S, the sentences wholly containing one; P, the
-paragraphs (units numbered across the document, title first). The rules' required
-clauses, as bitsets over rules, give the rules that can hold at all. Of those:
+Per document every leaf (term, wildcard, entity) gets bit masks: F, the fields holding
+an occurrence (1 title, 2 text); S, the sentences wholly containing one; P, the
+paragraphs (units numbered across the document, title first); C, the token positions
+its occurrences cover (for NEAR). The rules' required clauses, as bitsets over rules
+indexed by leaf, give the rules that can hold at all. Of those:
 
 * a conjunction of leaves and OR-groups of leaves (CNF) holds exactly then;
-* a rule of AND/OR/NOT, title:/text:, /s, /p and top-level NEAR (EXPR) holds when a
-  generated Python expression over the masks is true, e.g. ``(S[3] & (S[7] | S[9])) and
-  F[12]`` for ``(a /s (b OR c)) AND d``: inside a unit AND/OR/NOT are &, |, and the
-  complement within the units in scope, exactly as `evaluator` judges them per unit;
-* anything else (NEAR inside a unit or a field scope, /s inside /p) is GENERAL: the
-  engine asks `Evaluator`.
+* a rule of AND/OR/NOT, title:/text:, /s, /p and NEAR (EXPR) holds when a generated
+  Python expression over the masks is true, e.g. ``(S[3] & (S[7] | S[9])) and F[12]``
+  for ``(a /s (b OR c)) AND d``: inside a unit AND/OR/NOT are &, |, and the complement
+  within the units in scope, exactly as `evaluator` judges them per unit. NEAR between
+  terms or ORs of terms compares widened C masks; a document-level NEAR of compound
+  operands asks the evaluator (memoised per document);
+* anything else (NEAR inside a unit, NEAR of compound operands in a field scope, /s
+  inside /p) is GENERAL: the engine asks `Evaluator` about the whole rule.
 
 The generated code holds only integers and fixed operators (never text from a query),
 and is compiled once per engine.
