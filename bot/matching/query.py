@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 from bot.errors import QuerySyntaxError
@@ -42,7 +43,7 @@ class Term:
     words: tuple[str, ...]  # normalised tokens
     quoted: bool = False
 
-    @property
+    @cached_property  # read for every witness and explanation
     def label(self) -> str:
         """The term as written in the query."""
         return f'"{self.text}"' if self.quoted else self.text
@@ -55,7 +56,7 @@ class Prefix:
     text: str  # as written, with the '*'
     stem: str  # normalised
 
-    @property
+    @cached_property  # read for every witness and explanation
     def label(self) -> str:
         """The term as written in the query."""
         return self.text
@@ -68,7 +69,7 @@ class Entity:
     kind: str
     code: str
 
-    @property
+    @cached_property  # read for every witness and explanation
     def label(self) -> str:
         """The term as written in the query (canonical case)."""
         return f"@{self.kind}:{self.code}"

@@ -139,23 +139,28 @@ def rank_sentences(witnesses: Sequence[Witness]) -> list[SentenceKey]:
     keys = [k for k in terms if k[0] == "text"] or list(terms)
     keys.sort(key=lambda k: (-len(terms[k]), -hits[k], k[1]))
     chosen = keys[:1]
+    picked = set(chosen)
     for key in keys[1:]:
         if len(chosen) >= MAX_SENTENCES:
             break
-        near = any(c[0] == key[0] and abs(c[1] - key[1]) == 1 for c in chosen)
-        if len(terms[key]) >= 2 or near:
+        if len(terms[key]) >= 2 or _next_to(key, picked):
             chosen.append(key)
+            picked.add(key)
     if len(chosen) < MAX_SENTENCES:
         # Neighbours of the lead may have been skipped before the lead's other picks.
         lead = chosen[0] if chosen else None
         for key in keys:
             if len(chosen) >= MAX_SENTENCES or lead is None:
                 break
-            if key not in chosen and any(
-                c[0] == key[0] and abs(c[1] - key[1]) == 1 for c in chosen
-            ):
+            if key not in picked and _next_to(key, picked):
                 chosen.append(key)
+                picked.add(key)
     return chosen
+
+
+def _next_to(key: SentenceKey, picked: set[SentenceKey]) -> bool:
+    """Whether a sentence right before or after `key` (same field) was picked."""
+    return (key[0], key[1] - 1) in picked or (key[0], key[1] + 1) in picked
 
 
 def summarize(
