@@ -25,6 +25,7 @@ from typing import ClassVar
 
 from bot.matching.analysis import FIELDS, Analyzed
 from bot.matching.query import (
+    LEAF_TYPES,
     And,
     Entity,
     Near,
@@ -88,7 +89,7 @@ class Evaluator:
 
     def compute(self, node: Node, region: Region, joined: int | None) -> Result:
         """Evaluate without the document-level memo."""
-        if isinstance(node, Term | Prefix | Entity):
+        if isinstance(node, LEAF_TYPES):
             every = self.occurrences(node)
             if region is None:
                 return every or None  # shared, never mutated: results are always new lists
@@ -265,7 +266,7 @@ class Evaluator:
 
 def _terms_of(node: Node) -> list[Term | Prefix | Entity] | None:
     """The terms of a term or an OR of terms (nested ORs too); None for anything else."""
-    if isinstance(node, Term | Prefix | Entity):
+    if isinstance(node, LEAF_TYPES):
         return [node]
     if isinstance(node, Or):
         found: list[Term | Prefix | Entity] = []

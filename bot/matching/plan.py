@@ -29,17 +29,15 @@ from dataclasses import dataclass
 
 from bot.matching.analysis import FIELDS, Analyzed
 from bot.matching.query import (
+    LEAF_TYPES,
     MAX_NEAR,
     And,
-    Entity,
     Leaf,
     Near,
     Node,
     Not,
     Or,
-    Prefix,
     Scope,
-    Term,
     Within,
 )
 from bot.models import Field
@@ -87,7 +85,7 @@ class _Codegen:
 
     def gen(self, node: Node, unit: str, field: Field | None) -> str:
         """`unit` is 'd' (a truth over the document or one field) or 's'/'p' (a mask)."""
-        if isinstance(node, Term | Prefix | Entity):
+        if isinstance(node, LEAF_TYPES):
             return self.leaf(self.leaf_ids[node], unit, field)
         if isinstance(node, And | Or):
             parts = [self.gen(c, unit, field) for c in node.children]
@@ -125,7 +123,7 @@ class _Codegen:
         """The token positions covered by a leafy node's occurrences (C masks)."""
         if isinstance(node, Or):
             return "(" + " | ".join(self.cover(c, field) for c in node.children) + ")"
-        assert isinstance(node, Term | Prefix | Entity)
+        assert isinstance(node, LEAF_TYPES)
         lid = self.leaf_ids[node]
         self.near_leaves.add(lid)
         return f"C[{lid}]" if field is None else f"(C[{lid}] & U[{_FIELD_TOKENS[field]}])"
@@ -144,7 +142,7 @@ def _leafy(node: Node) -> bool:
     """A leaf or an OR of leafy nodes."""
     if isinstance(node, Or):
         return all(_leafy(c) for c in node.children)
-    return isinstance(node, Term | Prefix | Entity)
+    return isinstance(node, LEAF_TYPES)
 
 
 def near_covers(left: int, right: int, distance: int) -> int:
@@ -163,7 +161,7 @@ def near_covers(left: int, right: int, distance: int) -> int:
 
 def is_cnf(node: Node, top: bool = True) -> bool:
     """A leaf, an OR of leaves, or (at the top) an AND of those: holds iff each clause does."""
-    if isinstance(node, Term | Prefix | Entity):
+    if isinstance(node, LEAF_TYPES):
         return True
     if isinstance(node, Or):
         return all(is_cnf(c, False) and not isinstance(c, And) for c in node.children)
@@ -176,7 +174,7 @@ def required(node: Node, leaf_ids: Mapping[Leaf, int]) -> list[frozenset[int]] |
     None means no constraint (a negated part). Proximity implies AND; an OR needs one
     leaf of any of its children, so its clause is the union of theirs.
     """
-    if isinstance(node, Term | Prefix | Entity):
+    if isinstance(node, LEAF_TYPES):
         return [frozenset((leaf_ids[node],))]
     if isinstance(node, Not):
         return None

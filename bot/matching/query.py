@@ -123,6 +123,9 @@ class Scope:
 
 
 Leaf = Term | Prefix | Entity
+# For isinstance in hot paths: a tuple is checked ~6x faster than a `X | Y` union,
+# which is also rebuilt at every evaluation.
+LEAF_TYPES = (Term, Prefix, Entity)
 Node = Term | Prefix | Entity | And | Or | Not | Near | Within | Scope
 
 
@@ -457,7 +460,7 @@ class _Parser:
 
 def anchored(node: Node) -> bool:
     """Whether every document the node matches must contain one of its positive terms."""
-    if isinstance(node, Term | Prefix | Entity):
+    if isinstance(node, LEAF_TYPES):
         return True
     if isinstance(node, Not):
         return False
@@ -477,7 +480,7 @@ def _fields_in(node: Node) -> set[str]:
 
 
 def _count_leaves(node: Node) -> int:
-    if isinstance(node, Term | Prefix | Entity):
+    if isinstance(node, LEAF_TYPES):
         return 1
     return sum(_count_leaves(c) for c in children(node))
 
@@ -519,7 +522,7 @@ def parse_query(
 
 def format_query(node: Node) -> str:
     """Echo a parsed query fully parenthesised, e.g. '((a OR b) AND (NOT c))'."""
-    if isinstance(node, Term | Prefix | Entity):
+    if isinstance(node, LEAF_TYPES):
         return node.label
     if isinstance(node, And | Or):
         op = " AND " if isinstance(node, And) else " OR "
@@ -535,6 +538,6 @@ def format_query(node: Node) -> str:
 
 def leaves(node: Node) -> list[Leaf]:
     """Every term of the query (positive or negated), in order."""
-    if isinstance(node, Term | Prefix | Entity):
+    if isinstance(node, LEAF_TYPES):
         return [node]
     return [leaf for c in children(node) for leaf in leaves(c)]

@@ -7,7 +7,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.matching.analysis import Analyzed
-from bot.matching.query import And, Entity, Near, Node, Not, Or, Prefix, Scope, Term, Within
+from bot.matching.query import (
+    LEAF_TYPES,
+    And,
+    Near,
+    Node,
+    Not,
+    Or,
+    Scope,
+    Within,
+)
 from bot.models import Field, Match, Rule, Witness
 
 SUMMARY_LIMIT = 400
@@ -234,7 +243,7 @@ class _Explainer:
 
     def explain(self, node: Node, key: SentenceKey | None) -> str | None:
         surfaces = self.first if key is None else self.groups[key]
-        if isinstance(node, Term | Prefix | Entity):
+        if isinstance(node, LEAF_TYPES):
             return surfaces.get(node.label)
         if isinstance(node, Not):
             return None
