@@ -18,6 +18,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from operator import itemgetter
 from types import MappingProxyType
 
 import ahocorasick
@@ -427,12 +428,18 @@ def _intern(node: Node, table: dict[Node, Node]) -> Node:
     return table.setdefault(node, node)
 
 
+_IN_FIELD = itemgetter(2, 3, 0)
+
+
 def _witnesses(
     analyzed: Analyzed, spans: list[Span], made: dict[RawWitness, Witness]
 ) -> tuple[Witness, ...]:
     """Raw witnesses -> Witness with original offsets, deduplicated, in reading order."""
     raw: set[RawWitness] = {w for span in spans for w in span[3]}
-    ordered = sorted(raw, key=lambda w: (w[1] == "text", w[2], w[3], w[0]))[:MAX_WITNESSES]
+    # Title first, then text; within a field by (start, end, term): C-level sort keys.
+    title = [w for w in raw if w[1] == "title"]
+    text = [w for w in raw if w[1] != "title"]
+    ordered = (sorted(title, key=_IN_FIELD) + sorted(text, key=_IN_FIELD))[:MAX_WITNESSES]
     out: list[Witness] = []
     for item in ordered:
         wit = made.get(item)

@@ -251,7 +251,11 @@ class _Explainer:
             inner = self.explain(node.child, key)
             return f"{node.field}: {inner}" if inner else None
         if isinstance(node, Or):
-            return next((e for c in node.children if (e := self.explain(c, key))), None)
+            for child in node.children:  # the first child that explains itself
+                shown = self.explain(child, key)
+                if shown:
+                    return shown
+            return None
         if isinstance(node, And):
             found = [e for c in node.children if (e := self.explain(c, key))]
             return " + ".join(found) or None
