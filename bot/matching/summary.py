@@ -46,6 +46,7 @@ class _Shared:
     highlights: tuple[tuple[int, int], ...]
     countries: tuple[str, ...]
     explainer: _Explainer
+    explained: dict[int, str]  # id(node) -> explanation (nodes outlive the summarizer)
 
 
 class Summarizer:
@@ -60,7 +61,6 @@ class Summarizer:
         self._countries = countries
         self._mentions: Mentions | None = None
         self._shared: dict[tuple[int, ...], _Shared] = {}  # by ids: hashing values costs more
-        self._explained: dict[tuple[int, int], str] = {}  # (id(node), id(shared))
         # (chosen, ids of their witnesses) -> (those witnesses, summary, highlights)
         self._summaries: dict[tuple[tuple[SentenceKey, ...], tuple[int, ...]], tuple[
             tuple[Witness, ...], str, tuple[tuple[int, int], ...]]] = {}  # fmt: skip
@@ -72,10 +72,10 @@ class Summarizer:
         shared = self._shared.get(ids)
         if shared is None or shared.witnesses != witnesses:
             shared = self._shared[ids] = self._share(witnesses)
-        key = (id(node), id(shared))  # both live as long as this summarizer
-        explanation = self._explained.get(key)
+        explanation = shared.explained.get(id(node))
         if explanation is None:
-            explanation = self._explained[key] = shared.explainer.explain(node, None) or ""
+            explanation = shared.explainer.explain(node, None) or ""
+            shared.explained[id(node)] = explanation
         return Match(
             rule_key=rule.key,
             rule_name=rule.name,
@@ -109,6 +109,7 @@ class Summarizer:
             done[2],
             self._rank_countries(chosen, witnesses),
             _Explainer(shown + tuple(rest)),
+            {},
         )
 
     def _rank_countries(
