@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from operator import itemgetter
 from types import MappingProxyType
+from typing import Any
 
 import ahocorasick
 
@@ -310,13 +311,20 @@ class _DocState:
         engine, analyzed, found = self.engine, self.analyzed, self.found
         return Summarizer(analyzed, lambda: country_mentions(analyzed, engine.countries(found)))
 
-    def build(self, rule: Rule, node: Node) -> Match:
-        """The complete Match of a rule that fired: witnesses, summary, countries."""
+    def details(self, rule: Rule, node: Node) -> dict[str, Any]:
+        """The evidence of a rule that fired: witnesses, countries, summary, explanation."""
         result = self.evaluator.holds(node)
         if result is None:
             raise RuntimeError(f"rule {rule.key} was reported as a match but does not hold")
         witnesses = _witnesses(self.analyzed, result, self.made)
-        return self.summarizer.build(rule, node, witnesses)
+        countries, summary, highlights, explanation = self.summarizer.details(node, witnesses)
+        return {
+            "witnesses": witnesses,
+            "countries": countries,
+            "summary": summary,
+            "highlights": highlights,
+            "explanation": explanation,
+        }
 
 
 def _occurrences(engine: Engine, found: Found) -> Callable[[Leaf], list[Span]]:

@@ -31,10 +31,10 @@ class Parsed(Protocol):
 
 
 class EvidenceSource(Protocol):
-    """The document-wide state that builds the full Match of a rule that fired on it."""
+    """The document-wide state that builds the details of a rule that fired on it."""
 
-    def build(self, rule: Rule, node: Node) -> Match:
-        """The complete Match of `rule` (parsed as `node`), which fired on this document."""
+    def details(self, rule: Rule, node: Node) -> dict[str, Any]:
+        """The DEFERRED fields of `rule`'s match (parsed as `node`) on this document."""
         ...
 
 
@@ -62,9 +62,7 @@ class LazyMatch(Match):
         if name not in DEFERRED or source is None:
             raise AttributeError(name)
         parsed = state["_parsed"]
-        full = source.build(parsed.rule, parsed.node)
-        for key in DEFERRED:
-            state[key] = getattr(full, key)
+        state.update(source.details(parsed.rule, parsed.node))
         del state["_parsed"], state["_source"]  # the document's state is no longer needed
         return state[name]
 

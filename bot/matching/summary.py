@@ -24,6 +24,8 @@ MAX_SENTENCES = 3
 ELLIPSIS = "…"
 
 SentenceKey = tuple[Field, int]
+# countries, summary, highlights, explanation
+Details = tuple[tuple[str, ...], str, tuple[tuple[int, int], ...], str]
 
 
 def build_match(
@@ -68,6 +70,20 @@ class Summarizer:
 
     def build(self, rule: Rule, node: Node, witnesses: tuple[Witness, ...]) -> Match:
         """The Match of `rule` (parsed as `node`) carried by `witnesses`."""
+        countries, summary, highlights, explanation = self.details(node, witnesses)
+        return Match(
+            rule_key=rule.key,
+            rule_name=rule.name,
+            doc_id=self.doc.doc.id,
+            witnesses=witnesses,
+            countries=countries,
+            summary=summary,
+            highlights=highlights,
+            explanation=explanation,
+        )
+
+    def details(self, node: Node, witnesses: tuple[Witness, ...]) -> Details:
+        """(countries, summary, highlights, explanation) of a match carried by `witnesses`."""
         ids = tuple(map(id, witnesses))
         shared = self._shared.get(ids)
         if shared is None or shared.witnesses != witnesses:
@@ -76,16 +92,7 @@ class Summarizer:
         if explanation is None:
             explanation = shared.explainer.explain(node, None) or ""
             shared.explained[id(node)] = explanation
-        return Match(
-            rule_key=rule.key,
-            rule_name=rule.name,
-            doc_id=self.doc.doc.id,
-            witnesses=witnesses,
-            countries=shared.countries,
-            summary=shared.summary,
-            highlights=shared.highlights,
-            explanation=explanation,
-        )
+        return shared.countries, shared.summary, shared.highlights, explanation
 
     def _share(self, witnesses: tuple[Witness, ...]) -> _Shared:
         chosen = rank_sentences(witnesses)
