@@ -274,14 +274,18 @@ def run(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: --quick polls 100 feeds; --items sets the items per feed."""
+    """Command line: --quick polls 100 feeds; --feeds and --items set the size."""
     parser = argparse.ArgumentParser(description="polling benchmark")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument(
         "--items", type=int, default=SUITE_ITEMS, help=f"items per feed (full size: {ITEMS})"
     )
+    parser.add_argument("--feeds", type=int, default=FEEDS)
     args = parser.parse_args(argv)
-    run(feeds=100, items=args.items, seq_feeds=20) if args.quick else run(items=args.items)
+    if args.quick:
+        run(feeds=100, items=args.items, seq_feeds=20)
+    else:
+        run(feeds=args.feeds, items=args.items)
     return 0
 
 
