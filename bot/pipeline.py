@@ -57,6 +57,10 @@ class Pipeline:
 
     def _queue(self, article: Article, match: Match, rule: Rule) -> int:
         recipients = self._recipients(rule)
+        if not recipients:
+            # Nobody would see it: skip recording, and with it building the match's
+            # summary, which costs far more than deciding that the rule fired.
+            return 0
         ids = self.store.record_match(article, match, recipients, rule.priority)
         return len(ids)
 

@@ -237,3 +237,29 @@ def test_poll_bookkeeping(store: Store, clock: Clock) -> None:
     health = store.get_source_health("ep")
     assert health and health.consecutive_failures == 0 and health.items_seen == 6
     assert not health.failure_reported and health.last_success == clock.now
+
+
+def test_search_ranks_the_newest_hits_only(store: Store) -> None:
+    from bot.store.articles import SEARCH_WINDOW
+
+    def add(n: int, title: str) -> int:
+        art = store.add_article(
+            entry("wire", f"g{n}", f"https://wire.example/{n}", title, f"Item {n} on trade {n}.")
+        )
+        assert art is not None
+        return art.id
+
+    old_strong = add(0, "Embargo embargo embargo: the oldest, most relevant item")
+    for n in range(1, SEARCH_WINDOW):
+        add(n, f"Weekly digest {n} mentions an embargo among many other trade topics")
+    new_strong = add(SEARCH_WINDOW, "Embargo embargo embargo: a new, very relevant item")
+    add(SEARCH_WINDOW + 1, "Latest digest mentions an embargo among many other trade topics")
+    found = [a.id for a in store.search_articles("embargo", limit=5)]
+    assert found[0] == new_strong  # best match among the newest hits comes first
+    assert old_strong not in found  # older than the ranked window
+    pages = [
+        a.id
+        for offset in range(0, SEARCH_WINDOW, 50)
+        for a in store.search_articles("embargo", limit=50, offset=offset)
+    ]
+    assert len(pages) == len(set(pages)) == SEARCH_WINDOW  # pages in the window never repeat

@@ -154,6 +154,10 @@ def split_html(markup: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     """
     if limit < 32:
         raise ValueError("limit must be at least 32")
+    stripped = markup.strip()
+    if utf16_len(stripped) <= limit:
+        # Nearly every alert fits: skip tokenising (same result as the general path).
+        return [stripped] if stripped else []
     tokens = _tokenize(markup)
     parts: list[str] = []
     i = 0

@@ -84,7 +84,7 @@ class OutboxWorker:
         *,
         pacing: Pacing | None = None,
         backoff: Backoff | None = None,
-        batch: int = 20,
+        batch: int = 30,  # per run; the app runs the worker every second, Telegram allows ~30/s
         per_chat: int = 3,
         part_gap: float = 1.0,
         message_limit: int = TELEGRAM_LIMIT,

@@ -18,6 +18,7 @@ MAX_STORY_CANDIDATES = 5000
 # headline ("Daily press briefing"), so the content hash does not count.
 MIN_HASHED_TEXT = 80
 MAX_QUERY_LENGTH = 500
+SEARCH_WINDOW = 200  # newest hits ranked by relevance for /search
 _QUERY_TOKEN = re.compile(r'\s*(-?)(?:"([^"]*)("?)|(\S+))')
 _WORD = re.compile(r"\w", re.UNICODE)
 
@@ -78,20 +79,38 @@ class ArticlesMixin(StoreBase):
         correction is a separate item, while other outlets' reports join it.
         """
         fingerprint = story_fingerprint(entry.title, entry.text)
-        since = iso(self.clock() - STORY_WINDOW)
-        candidates = self.db.execute(
-            "SELECT s.id, s.fingerprint FROM stories s WHERE s.created >= ? "
-            "AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.story_id = s.id AND a.source_id = ?) "
-            "ORDER BY s.id DESC LIMIT ?",
-            [since, entry.source_id, MAX_STORY_CANDIDATES],
-        ).fetchall()
-        for story_id, other in candidates:
+        for story_id, other in self._story_candidates(fingerprint.split(), entry.source_id):
             if same_story(fingerprint, other):
                 return int(story_id)
         cur = self.db.execute(
             "INSERT INTO stories (fingerprint, created) VALUES (?, ?)", [fingerprint, self.now()]
         )
-        return int(cur.lastrowid or 0)
+        story_id = int(cur.lastrowid or 0)
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO story_tokens (token, story_id) VALUES (?, ?)",
+            [(token, story_id) for token in set(fingerprint.split())],
+        )
+        return story_id
+
+    def _story_candidates(self, tokens: list[str], source_id: str) -> list[tuple[int, str]]:
+        """Recent stories without this source that share at least two fingerprint tokens."""
+        if len(tokens) < 2:
+            return []  # same_story needs two shared tokens
+        row = self.db.execute(
+            "SELECT min(id) FROM stories WHERE created >= ?",
+            [iso(self.clock() - STORY_WINDOW)],
+        ).fetchone()
+        if row is None or row[0] is None:
+            return []
+        marks = ",".join("?" for _ in tokens)
+        rows = self.db.execute(
+            "SELECT s.id, s.fingerprint FROM story_tokens t JOIN stories s ON s.id = t.story_id "
+            f"WHERE t.token IN ({marks}) AND t.story_id >= ? "
+            "AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.story_id = s.id AND a.source_id = ?) "
+            "GROUP BY s.id HAVING count(*) >= 2 ORDER BY s.id DESC LIMIT ?",
+            [*tokens, int(row[0]), source_id, MAX_STORY_CANDIDATES],
+        ).fetchall()
+        return [(int(r[0]), str(r[1])) for r in rows]
 
     def known_guids(self, source_id: str, guids: list[str]) -> set[str]:
         """Which of these guids the source already has stored (to skip full-text fetches)."""
@@ -126,13 +145,20 @@ class ArticlesMixin(StoreBase):
         return int(self.db.execute("SELECT count(*) FROM articles").fetchone()[0])
 
     def search_articles(self, query: str, limit: int = 10, offset: int = 0) -> list[Article]:
-        """Full-text search, best match first; UserInputError for a query we cannot use."""
+        """Full-text search: the best matches among the newest hits; UserInputError if unusable.
+
+        Ranking every hit of a common word ("sanctions") costs ~100 ms at 100,000
+        articles; FTS5 walks rowids newest-first for free, so only the newest
+        SEARCH_WINDOW hits are ranked. For a news bot that is also what users want.
+        """
         fts = fts_query(query)
+        limit, offset = max(1, min(limit, 100)), max(0, offset)
         try:
             rows = self.db.query(
-                "SELECT a.* FROM articles_fts f JOIN articles a ON a.id = f.rowid "
-                "WHERE articles_fts MATCH ? ORDER BY f.rank, a.id DESC LIMIT ? OFFSET ?",
-                [fts, max(1, min(limit, 100)), max(0, offset)],
+                "SELECT a.* FROM (SELECT rowid AS id, rank FROM articles_fts "
+                "WHERE articles_fts MATCH ? ORDER BY rowid DESC LIMIT ?) f "
+                "JOIN articles a ON a.id = f.id ORDER BY f.rank, a.id DESC LIMIT ? OFFSET ?",
+                [fts, max(SEARCH_WINDOW, offset + limit), limit, offset],
             )
             return [_article(r) for r in rows]
         except sqlite3.OperationalError as exc:

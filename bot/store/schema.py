@@ -37,6 +37,15 @@ MIGRATIONS: list[str] = [
         created TEXT NOT NULL
     );
     CREATE INDEX stories_fingerprint ON stories(fingerprint);
+    CREATE INDEX stories_created ON stories(created);
+
+    -- Inverted index of story fingerprints: candidates for near-duplicate grouping are
+    -- the recent stories sharing at least two tokens, found without scanning them all.
+    CREATE TABLE story_tokens (
+        token TEXT NOT NULL,
+        story_id INTEGER NOT NULL REFERENCES stories(id),
+        PRIMARY KEY (token, story_id)
+    ) WITHOUT ROWID;
 
     CREATE TABLE articles (
         id INTEGER PRIMARY KEY,
