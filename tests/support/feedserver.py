@@ -164,6 +164,7 @@ class _QuietServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     feed_server: FeedServer
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # separate header/body writes + Nagle = 40 ms stalls
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet test output
         return
