@@ -94,6 +94,9 @@ def alerts(args: argparse.Namespace, settings: Settings) -> int:
     from bot.delivery.format import format_alert, html_to_text
     from bot.store import Store
 
+    if not settings.db_path.is_file():
+        # Reading must not create an empty database where the user mistyped a path.
+        raise UserInputError(f"no database at {settings.db_path} (set --db or SANCTIONS_BOT_DB)")
     store = Store.open(settings.db_path)
     try:
         views = (

@@ -133,6 +133,7 @@ def test_scan_reads_an_rss_file(capsys: pytest.CaptureFixture[str]) -> None:
         (["scan", "-"], '{"id": "x"}\n', "needs a 'title' or a 'text'"),
         (["scan", "-"], '["a list"]\n', "must be a JSON object"),
         (["alerts", "--limit", "0"], "", "at least 1"),
+        (["alerts"], "", "no database at"),
         (["scan", "x", "--format", "xml"], "", "invalid choice"),
         (["frobnicate"], "", "invalid choice"),
     ],
