@@ -9,14 +9,13 @@ hold digests too; muted rules' alerts are dropped as in the outbox.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.delivery.errors import classify
 from bot.delivery.format import format_digest
+from bot.delivery.lifecycle import WorkerLifecycle
 from bot.delivery.outbox import Backoff, Clock, DeliveryReport, record_failure
 from bot.delivery.quiet import quiet_until
 from bot.delivery.sender import MessageSender, Outgoing, Sender
@@ -34,7 +33,7 @@ def digest_due(chat: Chat, now: datetime) -> bool:
     return chat.last_digest_at is None or now - chat.last_digest_at >= period
 
 
-class DigestWorker:
+class DigestWorker(WorkerLifecycle):
     """Sends the digests that are due."""
 
     def __init__(
@@ -52,35 +51,23 @@ class DigestWorker:
         self.clock = clock
         self.backoff = backoff or Backoff()
         self.rand = rand
-        self.paused_until: datetime | None = None
-        self._stopping = False
-        self._idle = asyncio.Event()
-        self._idle.set()
-
-    async def stop(self, timeout: float = 30.0) -> None:
-        """Take no new digests; wait until the one in flight is recorded."""
-        self._stopping = True
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._idle.wait(), timeout)
+        super().__init__()
 
     async def run_once(self) -> DeliveryReport:
         """Send every digest that is due now."""
         report = DeliveryReport()
         now = self.clock()
-        if self._stopping or not self._idle.is_set():
-            return report
-        if self.paused_until is not None and now < self.paused_until:
-            report.paused = True
-            return report
-        self._idle.clear()
-        try:
+        with self.running() as allowed:
+            if not allowed:
+                return report
+            if self.paused(now):
+                report.paused = True
+                return report
             for chat in self.store.active_chats():
-                if report.paused or self._stopping:
+                if report.paused or self.stopping:
                     break
                 if digest_due(chat, now) and quiet_until(chat, now) is None:
                     await self._digest(chat, now, report)
-        finally:
-            self._idle.set()
         return report
 
     async def _digest(self, chat: Chat, now: datetime, report: DeliveryReport) -> None:

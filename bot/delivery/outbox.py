@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from bot.delivery.errors import Failure, classify
 from bot.delivery.format import alert_keyboard, format_alert
 from bot.delivery.htmlsplit import TELEGRAM_LIMIT
+from bot.delivery.lifecycle import WorkerLifecycle
 from bot.delivery.quiet import quiet_until
 from bot.delivery.ratelimit import Pacer, Pacing
 from bot.delivery.sender import MessageSender, Outgoing, Sender
@@ -73,7 +74,7 @@ def is_group(chat: Chat) -> bool:
     return chat.type != "private" or chat.id < 0
 
 
-class OutboxWorker:
+class OutboxWorker(WorkerLifecycle):
     """Drains the alert outbox into Telegram."""
 
     def __init__(
@@ -100,29 +101,11 @@ class OutboxWorker:
         self.per_chat = per_chat  # alerts of one chat considered per run (fairness)
         self.max_wait = max_wait  # seconds a run may wait for a chat that is almost allowed
         self.rand = rand
-        self.paused_until: datetime | None = None
-        self._stopping = False
-        self._idle = asyncio.Event()
-        self._idle.set()
-
-    # -- lifecycle --------------------------------------------------------
-
-    async def stop(self, timeout: float = 30.0) -> None:
-        """Take no new alerts; wait until the send in flight is recorded."""
-        self._stopping = True
-        try:
-            await asyncio.wait_for(self._idle.wait(), timeout)
-        except TimeoutError:
-            log.warning("outbox: a send was still in flight after %.0fs", timeout)
-
-    @property
-    def stopping(self) -> bool:
-        """Whether stop() was called."""
-        return self._stopping
+        super().__init__()
 
     async def run_forever(self, interval: float = 1.0) -> None:
         """Run until stop(); the app normally schedules run_once on its JobQueue instead."""
-        while not self._stopping:
+        while not self.stopping:
             try:
                 await self.run_once()
             except DeliveryError as exc:
@@ -134,18 +117,14 @@ class OutboxWorker:
     async def run_once(self, limit: int | None = None) -> DeliveryReport:
         """Send what is due now (at most `limit`, default the batch size)."""
         report = DeliveryReport()
-        if self._stopping or not self._idle.is_set():
-            return report  # stopping, or a run is already going (overlapping job)
         now = self.clock()
-        if self.paused_until is not None and now < self.paused_until:
-            report.paused = True
-            return report
-        self.paused_until = None
-        self._idle.clear()
-        try:
+        with self.running() as allowed:
+            if not allowed:
+                return report  # stopping, or a run is already going (overlapping job)
+            if self.paused(now):
+                report.paused = True
+                return report
             await self._run(now, limit or self.batch, report)
-        finally:
-            self._idle.set()
         return report
 
     async def _run(self, now: datetime, limit: int, report: DeliveryReport) -> None:
@@ -153,7 +132,7 @@ class OutboxWorker:
         muted: dict[int, set[str]] = {}
         nearly: list[tuple[AlertView, Chat, float]] = []  # allowed within max_wait seconds
         for alert_id in self.store.due_alert_ids(now, limit, self.per_chat):
-            if self._stopping or report.paused or not self.pacer.global_ready(self.clock()):
+            if self.stopping or report.paused or not self.pacer.global_ready(self.clock()):
                 break
             view = self.store.alert_view(alert_id)
             if view is None or view.state not in ("pending", "failed"):
@@ -185,14 +164,14 @@ class OutboxWorker:
         Without this a job that runs every second would find a chat 0.99 s after
         its last message and skip it for a whole interval, halving the rate.
         """
-        if not nearly or self._stopping or report.paused:
+        if not nearly or self.stopping or report.paused:
             report.deferred += len(nearly)
             return
         await asyncio.sleep(max(wait for _, _, wait in nearly))
         for view, chat, _ in nearly:
             now = self.clock()
             ready = self.pacer.chat_ready(chat.id, is_group(chat), now)
-            if self._stopping or report.paused or not ready or not self.pacer.global_ready(now):
+            if self.stopping or report.paused or not ready or not self.pacer.global_ready(now):
                 report.deferred += 1
                 continue
             await self._deliver(view, chat, report, self.store.muted_rules(chat.id, now))
