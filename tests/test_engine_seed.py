@@ -103,23 +103,16 @@ def test_shared_seed_article() -> None:
     check_seed_behaviour(FakeResolver(), EP_RULE, text, cut)
 
 
-def _real_pack_and_gazetteer() -> tuple[Rule, EntityResolver] | None:
+def _real_pack_and_gazetteer() -> tuple[Rule, EntityResolver]:
+    from bot.matching.gazetteer import load_gazetteer
+    from bot.matching.packs import load_packs
+
     pack_file = Path(__file__).resolve().parents[1] / "rules" / "ep-resolutions.yaml"
-    try:
-        from bot.matching.gazetteer import load_gazetteer
-        from bot.matching.packs import load_packs
-    except ImportError:
-        return None
-    if not pack_file.exists():
-        return None
     return load_packs(pack_file)[0].rule(), load_gazetteer()
 
 
 def test_paraphrase_and_shared_seed_with_the_shipped_pack() -> None:
-    found = _real_pack_and_gazetteer()
-    if found is None:
-        pytest.skip("rules/ep-resolutions.yaml or the gazetteer is not there yet")
-    rule, gazetteer = found
+    rule, gazetteer = _real_pack_and_gazetteer()
     check_seed_behaviour(gazetteer, rule, FULL, WITHOUT_ENDING)
     if _shared_seed().exists():
         text = _shared_seed().read_text(encoding="utf-8")
