@@ -64,3 +64,43 @@ def test_short_titles_borrow_the_lead() -> None:
     fp = story_fingerprint("Statement", "Belarus sanctions regime extended by the Council today")
     assert "belaru" in fp.split() or "belarus" in fp.split()
     assert "statement" in fp.split()
+
+
+def test_min_shared_never_excludes_a_same_story_pair() -> None:
+    """The index look-up's HAVING bound is implied by same_story, never stricter."""
+    import itertools
+
+    from bot.sources.dedup import min_shared, same_story
+
+    words = [f"w{i}" for i in range(9)]
+    for size_a in range(1, 9):
+        a = set(words[:size_a])
+        for size_b in range(1, 9):
+            for shared in range(0, min(size_a, size_b) + 1):
+                b = set(words[:shared]) | {f"x{i}" for i in range(size_b - shared)}
+                if same_story(" ".join(sorted(a)), " ".join(sorted(b))):
+                    assert shared >= min_shared(len(a)), (size_a, size_b, shared)
+    assert list(itertools.islice((min_shared(n) for n in range(1, 12)), 11)) == [
+        2,
+        2,
+        2,
+        2,
+        3,
+        3,
+        4,
+        4,
+        4,
+        4,
+        4,
+    ]
+
+
+def test_ascii_fast_path_matches_the_unicode_path() -> None:
+    import unicodedata
+
+    from bot.sources.dedup import normalise_text
+
+    for text in ["  Hello\tWORLD  ", "EU  adopts 20th package", "a\n\nb", ""]:
+        folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
+        slow = " ".join("".join(c for c in folded if not unicodedata.combining(c)).split())
+        assert normalise_text(text) == slow

@@ -158,6 +158,8 @@ def _is_tracking(key: str) -> bool:
 
 def normalise_text(text: str) -> str:
     """NFKC, casefolded, accents removed, whitespace collapsed."""
+    if text.isascii():  # the common case: NFKC and accent folding change nothing
+        return _SPACE.sub(" ", text.lower()).strip()
     folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
     stripped = "".join(ch for ch in folded if not unicodedata.combining(ch))
     return _SPACE.sub(" ", stripped).strip()
@@ -191,6 +193,15 @@ def story_fingerprint(title: str, text: str) -> str:
                 break
             tokens.add(word)
     return " ".join(sorted(tokens))
+
+
+def min_shared(size: int) -> int:
+    """The fewest tokens a fingerprint of `size` tokens must share with another to be the same story.
+
+    Derived from `same_story`: the Jaccard branch needs shared >= size / 2 (the union is
+    at least `size`), the overlap branch needs MIN_SHARED; both need at least two.
+    """
+    return max(2, min(-(-size // 2), MIN_SHARED))
 
 
 def same_story(a: str, b: str) -> bool:

@@ -9,7 +9,13 @@ from typing import Any
 
 from bot.errors import UserInputError
 from bot.models import Article, FeedEntry
-from bot.sources.dedup import canonical_url, content_hash, same_story, story_fingerprint
+from bot.sources.dedup import (
+    canonical_url,
+    content_hash,
+    min_shared,
+    same_story,
+    story_fingerprint,
+)
 from bot.store.base import StoreBase, iso, parse_iso
 
 STORY_WINDOW = timedelta(hours=72)
@@ -103,12 +109,15 @@ class ArticlesMixin(StoreBase):
         if row is None or row[0] is None:
             return []
         marks = ",".join("?" for _ in tokens)
+        # Count shared tokens over the postings first (cheap, in the index), and only
+        # then look at the few stories that share enough for the source check.
         rows = self.db.execute(
-            "SELECT s.id, s.fingerprint FROM story_tokens t JOIN stories s ON s.id = t.story_id "
-            f"WHERE t.token IN ({marks}) AND t.story_id >= ? "
-            "AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.story_id = s.id AND a.source_id = ?) "
-            "GROUP BY s.id HAVING count(*) >= 2 ORDER BY s.id DESC LIMIT ?",
-            [*tokens, int(row[0]), source_id, MAX_STORY_CANDIDATES],
+            "SELECT s.id, s.fingerprint FROM (SELECT story_id FROM story_tokens "
+            f"WHERE token IN ({marks}) AND story_id >= ? "
+            "GROUP BY story_id HAVING count(*) >= ?) c JOIN stories s ON s.id = c.story_id "
+            "WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.story_id = s.id AND a.source_id = ?) "
+            "ORDER BY s.id DESC LIMIT ?",
+            [*tokens, int(row[0]), min_shared(len(tokens)), source_id, MAX_STORY_CANDIDATES],
         ).fetchall()
         return [(int(r[0]), str(r[1])) for r in rows]
 
