@@ -440,3 +440,20 @@ async def test_one_story_fired_by_two_rules_arrives_once_naming_both(
     merged_log = store.delivery_log(second)
     assert [r["outcome"] for r in merged_log] == ["merged"]
     assert merged_log[0]["message_id"] == to_a[0].message_id
+
+
+async def test_run_forever_goes_again_at_once_while_busy_and_stops_cleanly(
+    store: Store, bot: FakeBot, clock: FakeClock
+) -> None:
+    add_alerts(store, [Recipient(A), Recipient(B)], count=3)
+    w = worker(store, bot, clock, batch=2)
+    task = asyncio.create_task(w.run_forever(interval=30, busy_pause=0))
+    # Three batches are needed; with a 30 s idle wait between busy runs this would time out.
+    for _ in range(200):
+        if states(store) == {"sent": 6}:
+            break
+        await asyncio.sleep(0.01)
+    assert states(store) == {"sent": 6}
+    await w.stop()
+    await asyncio.wait_for(task, timeout=5)  # stop() cuts the 30 s idle wait short
+    assert len(bot.sent) == 6

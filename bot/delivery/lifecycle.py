@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ class WorkerLifecycle:
         self._stopping = False
         self._idle = asyncio.Event()
         self._idle.set()
+        self._stop_requested = asyncio.Event()
 
     @property
     def stopping(self) -> bool:
@@ -28,10 +30,16 @@ class WorkerLifecycle:
     async def stop(self, timeout: float = 30.0) -> None:
         """Take no new work; wait until the send in flight is recorded."""
         self._stopping = True
+        self._stop_requested.set()
         try:
             await asyncio.wait_for(self._idle.wait(), timeout)
         except TimeoutError:
             log.warning("%s: a send was still in flight after %.0fs", type(self).__name__, timeout)
+
+    async def nap(self, seconds: float) -> None:
+        """Sleep between runs, waking at once when stop() is called."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop_requested.wait(), seconds)
 
     def paused(self, now: datetime) -> bool:
         """Whether a RetryAfter is still being honoured at `now` (clears an expired one)."""

@@ -103,14 +103,24 @@ class OutboxWorker(WorkerLifecycle):
         self.rand = rand
         super().__init__()
 
-    async def run_forever(self, interval: float = 1.0) -> None:
-        """Run until stop(); the app normally schedules run_once on its JobQueue instead."""
+    async def run_forever(self, interval: float = 1.0, busy_pause: float = 0.05) -> None:
+        """Deliver until stop(): again almost at once while alerts are going out, else every `interval`.
+
+        A fixed one-second tick skips the next tick whenever a run of ~30 sends takes
+        a second, which halves the rate (measured in bench/fanout); running again as
+        soon as a busy run ends keeps the worker at the pacing limit instead.
+        """
         while not self.stopping:
             try:
-                await self.run_once()
+                report = await self.run_once()
             except DeliveryError as exc:
                 log.error("outbox: %s", exc)
-            await asyncio.sleep(interval)
+                report = DeliveryReport(paused=True)
+            except Exception:  # a bug in one run must not end delivery for good
+                log.exception("outbox: run failed")
+                report = DeliveryReport(paused=True)
+            busy = (report.sent or report.deferred) and not report.paused
+            await self.nap(busy_pause if busy else interval)
 
     # -- one pass ---------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ ALLOWED_UPDATES = ["message", "channel_post", "callback_query", "my_chat_member"
 class Intervals:
     """Seconds between runs of each background job."""
 
-    delivery: float = 1.0
+    delivery: float = 1.0  # idle wait of the delivery loop (it runs again at once while busy)
     digest: float = 30.0
     poll: float = 30.0  # how often due sources are looked for (each source has its own interval)
 
@@ -58,6 +59,7 @@ class BackgroundJobs:
         self.poller: Poller | None = None
         self.outbox: OutboxWorker | None = None
         self.digests: DigestWorker | None = None
+        self.delivery: asyncio.Task[None] | None = None
 
     async def start(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Create the workers over the app's bot and schedule them."""
@@ -65,7 +67,11 @@ class BackgroundJobs:
         assert queue is not None, "python-telegram-bot[job-queue] is required"
         self.outbox = OutboxWorker(self.rt.store, app.bot, self.rt.clock)
         self.digests = DigestWorker(self.rt.store, app.bot, self.rt.clock)
-        queue.run_repeating(self._deliver, self.intervals.delivery, first=0.5, name="delivery")
+        # Delivery is its own task, not a repeating job: it runs again at once while
+        # alerts are going out, instead of waiting for the next tick.
+        self.delivery = asyncio.create_task(
+            self.outbox.run_forever(self.intervals.delivery), name="delivery"
+        )
         queue.run_repeating(self._digest, self.intervals.digest, first=1.0, name="digest")
         if self.poll_enabled:
             self.http = httpx.AsyncClient(timeout=httpx.Timeout(30.0), follow_redirects=False)
@@ -77,9 +83,13 @@ class BackgroundJobs:
             queue.run_repeating(self._poll, self.intervals.poll, first=0.1, name="poll")
 
     async def stop(self) -> None:
-        """Let the send in flight be recorded, then release the HTTP client."""
+        """Let the sends in flight be recorded, end delivery, then release the HTTP client."""
         if self.outbox is not None:
             await self.outbox.stop()
+        if self.digests is not None:
+            await self.digests.stop()
+        if self.delivery is not None:
+            await self.delivery  # stop() woke its loop, which now ends
         if self.http is not None:
             await self.http.aclose()
 
@@ -103,15 +113,6 @@ class BackgroundJobs:
                 await app.bot.send_message(admin, f"🛠 {escape(text)}", parse_mode=ParseMode.HTML)
             except TelegramError as exc:
                 log.warning("could not notify admin %s: %s", admin, exc)
-
-    async def _deliver(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        assert self.outbox is not None
-        if self.outbox.stopping:
-            return
-        try:
-            await self.outbox.run_once()
-        except BotError as exc:
-            log.error("delivery: %s", exc)
 
     async def _digest(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert self.digests is not None
@@ -181,7 +182,7 @@ def run_bot(
 ) -> None:
     """Run until SIGINT/SIGTERM: long polling, or a webhook with a secret token when a URL is given."""
     app = build_application(runtime, intervals=intervals)
-    # A delivery run that outlasts its interval is skipped by design; don't log it as a problem.
+    # A poll or digest run that outlasts its interval is skipped by design; not a problem.
     logging.getLogger("apscheduler.executors.default").setLevel(logging.ERROR)
     if webhook_url is None:
         app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
