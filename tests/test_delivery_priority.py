@@ -18,7 +18,7 @@ async def test_reply_overtakes_a_backlog_of_alerts(tmp_path: Path) -> None:
     h = await start_harness(
         tmp_path,
         jobs=True,
-        rate_limiter=make_rate_limiter(),  # 28 messages a second overall, like production
+        rate_limiter=make_rate_limiter(),  # 29 messages a second overall, like production
         intervals=Intervals(delivery=0.5, digest=60, poll=60),
     )
     try:

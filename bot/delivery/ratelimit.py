@@ -26,7 +26,7 @@ from telegram.ext import AIORateLimiter
 
 
 def make_rate_limiter(
-    overall_per_second: float = 28, group_per_minute: float = 20, max_retries: int = 2
+    overall_per_second: float = 29, group_per_minute: float = 20, max_retries: int = 2
 ) -> AIORateLimiter:
     """The limiter for `ApplicationBuilder().rate_limiter(...)`: a margin under Telegram's limits."""
     return AIORateLimiter(
@@ -44,7 +44,7 @@ class Pacing:
 
     per_chat_interval: float = 1.0  # seconds between two messages to one chat
     group_per_minute: int = 20
-    global_per_second: int = 28
+    global_per_second: int = 29
 
     @classmethod
     def unlimited(cls) -> Pacing:
