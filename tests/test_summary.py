@@ -110,3 +110,18 @@ def test_countries_query_entities_first_then_summary_then_frequency() -> None:
 
 def test_no_countries_when_none_mentioned() -> None:
     assert match_of("sanctions", "New sanctions.").countries == ()
+
+
+def test_explanation_does_not_repeat_a_part_another_part_shows() -> None:
+    from bot.matching.summary import _without_repeats
+
+    assert _without_repeats(["EU", "EU NEAR/12 sanctions /s adopted"]) == [
+        "EU NEAR/12 sanctions /s adopted"
+    ]
+    assert _without_repeats(["Council", "Council"]) == ["Council"]
+    # a part that only shares a word prefix is kept: "UN" is not shown by "UNESCO"
+    assert _without_repeats(["UN", "UNESCO /s sanctions"]) == ["UN", "UNESCO /s sanctions"]
+    assert _without_repeats(["European Parliament", "MEPs /s resolution"]) == [
+        "European Parliament",
+        "MEPs /s resolution",
+    ]

@@ -266,7 +266,7 @@ class _Explainer:
             return None
         if isinstance(node, And):
             found = [e for c in node.children if (e := self.explain(c, key))]
-            return " + ".join(found) or None
+            return " + ".join(_without_repeats(found)) or None
         assert isinstance(node, (Within, Near))  # a tuple: faster than a union
         op = f"/{node.unit}" if isinstance(node, Within) else f"NEAR/{node.distance}"
         for group in self.groups if key is None else (key,):
@@ -277,6 +277,18 @@ class _Explainer:
         if not (left and right):
             return left or right
         return f"{_group(left)} {op} {_group(right)}"
+
+
+def _without_repeats(parts: list[str]) -> list[str]:
+    """Drop a part that another part already shows ('EU + EU NEAR/12 sanctions' -> the latter)."""
+    kept: list[str] = []
+    for part in parts:
+        shown_elsewhere = any(
+            other != part and f" {other} ".find(f" {part} ") >= 0 for other in parts
+        )
+        if not shown_elsewhere and part not in kept:
+            kept.append(part)
+    return kept
 
 
 def _group(text: str) -> str:
