@@ -9,9 +9,8 @@ with a human reason, and its next poll must move out (backoff).
 from __future__ import annotations
 
 import tracemalloc
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
@@ -35,24 +34,6 @@ def server() -> Iterator[FeedServer]:
     srv.feed("/healthy", "rss1_rdf.xml")
     yield srv
     srv.stop()
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
-    s = Store.open(tmp_path / "bot.db", clock)
-    yield s
-    s.close()
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as c:
-        yield c
 
 
 @dataclass(frozen=True)

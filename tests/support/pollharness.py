@@ -1,10 +1,14 @@
-"""Shared pieces for poller tests: a settable clock, a counting ingest, a wired poller."""
+"""Shared pieces for poller tests: a settable clock, a counting ingest, fixtures."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
 
 from bot.models import FeedEntry, Source
 from bot.store import Store
@@ -53,3 +57,24 @@ class Notices:
 
     async def __call__(self, text: str) -> None:
         self.texts.append(text)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """A settable clock at 2026-11-27 12:00 UTC."""
+    return Clock()
+
+
+@pytest.fixture
+def store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
+    """A store on a real SQLite file in tmp_path."""
+    s = Store.open(tmp_path / "bot.db", clock)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    """One shared HTTP client, as the bot has."""
+    async with httpx.AsyncClient() as c:
+        yield c
