@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from telegram.error import (
@@ -27,7 +26,7 @@ from bot.delivery.quiet import in_window, quiet_until
 from bot.delivery.ratelimit import Pacing, make_rate_limiter
 from bot.models import Chat, Recipient
 from bot.store import Store
-from tests.test_outbox_support import FakeBot, FakeClock, add_alerts, open_store
+from tests.test_outbox_support import FakeBot, FakeClock, add_alerts, gated_bot, open_store
 
 D, P = 3001, 3002  # a digest chat and a plain one
 
@@ -208,14 +207,7 @@ async def test_digest_stop_waits_for_the_digest_in_flight(store: Store, clock: F
     add_alerts(store, [Recipient(D)], count=2)
     clock.advance(3600)
     gate, entered = asyncio.Event(), asyncio.Event()
-    slow = FakeBot()
-
-    async def send(chat_id: int | str, text: str, **kwargs: Any) -> Any:
-        entered.set()
-        await gate.wait()
-        return await FakeBot.send_message(slow, chat_id, text, **kwargs)
-
-    slow.send_message = send  # type: ignore[method-assign]
+    slow = gated_bot(entered, gate)
     digests = digest_worker(store, slow, clock)
     run = asyncio.create_task(digests.run_once())
     await asyncio.wait_for(entered.wait(), 20)

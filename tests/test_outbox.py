@@ -25,7 +25,7 @@ from bot.delivery.ratelimit import Pacing
 from bot.errors import DeliveryError
 from bot.models import Match, Recipient
 from bot.store import Store
-from tests.test_outbox_support import FakeBot, FakeClock, add_alerts, open_store
+from tests.test_outbox_support import FakeBot, FakeClock, add_alerts, gated_bot, open_store
 
 A, B = 1001, 1002
 
@@ -358,14 +358,7 @@ async def test_stop_lets_the_send_in_flight_finish_and_be_recorded(
     add_alerts(store, [Recipient(A)], count=3)
     gate = asyncio.Event()
     entered = asyncio.Event()
-    slow = FakeBot()
-
-    async def send(chat_id: int | str, text: str, **kwargs: Any) -> Any:
-        entered.set()
-        await gate.wait()
-        return await FakeBot.send_message(slow, chat_id, text, **kwargs)
-
-    slow.send_message = send  # type: ignore[method-assign]
+    slow = gated_bot(entered, gate)
     w = worker(store, slow, clock)
     run = asyncio.create_task(w.run_once())
     await asyncio.wait_for(entered.wait(), 20)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections import deque
 from dataclasses import dataclass, field
@@ -120,3 +121,16 @@ class FakeBot:
 
     def texts(self, chat_id: int | None = None) -> list[str]:
         return [s.text for s in self.sent if chat_id is None or s.chat_id == chat_id]
+
+
+def gated_bot(entered: asyncio.Event, gate: asyncio.Event) -> FakeBot:
+    """A FakeBot whose sends signal `entered` and then wait for `gate` (a send in flight)."""
+    slow = FakeBot()
+
+    async def send(chat_id: int | str, text: str, **kwargs: Any) -> Any:
+        entered.set()
+        await gate.wait()
+        return await FakeBot.send_message(slow, chat_id, text, **kwargs)
+
+    slow.send_message = send  # type: ignore[method-assign]
+    return slow
