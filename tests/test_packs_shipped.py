@@ -20,6 +20,10 @@ EXPECTED = {
     "uk-sanctions",
     "other-sanctions",
     "sanction-calls",
+    "list-russia",
+    "list-belarus",
+    "list-delistings",
+    "list-vessels",
 }
 SEED = Path("/work/shared/seed-article.txt")
 

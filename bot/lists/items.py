@@ -18,9 +18,9 @@ from bot.lists.model import ListedEntity
 MARKER = "Sanctions list change"
 VERBS = {"added": "designated", "removed": "removed", "amended": "amended"}
 PHRASES = {
-    "added": "was added to",
-    "removed": "was removed from",
-    "amended": "had its entry amended on",
+    "added": "was added (designated)",
+    "removed": "was removed (delisted)",
+    "amended": "had its entry amended",
 }
 TYPE_WORDS = {
     "person": "person",
@@ -69,7 +69,7 @@ def text(list_label: str, change: Change) -> str:
     """The paragraphs of the item: the change, then the entry's key facts."""
     entity = change.entity
     kind = TYPE_WORDS.get(entity.type, "entry")
-    lines = [f"{MARKER}: {entity.name} ({kind}) {PHRASES[change.kind]} the {list_label}."]
+    lines = [f"{MARKER} on {list_label}: {entity.name} ({kind}) {PHRASES[change.kind]}."]
     if change.fields:
         lines.append("Changed: " + "; ".join(f.describe(300) for f in change.fields) + ".")
     lines += facts(entity)
