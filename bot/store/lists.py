@@ -263,7 +263,7 @@ class ListsMixin(StoreBase):
         version = dict(zip([*cols, "kind", "url"], row, strict=True))
         rows = self._chat_changes(view)
         changes = [self._change_view(r) for r in rows]
-        programs = Counter(p for r in rows for p in entity_from_json(r["data"]).programs)
+        programs = [entity_from_json(r["data"]).programs for r in rows]
         return ListPublicationView(
             list_label=LABELS.get(version["kind"]) or str(version["source_id"]),
             source_url=PAGES.get(version["kind"]) or str(version["url"]),
@@ -316,10 +316,17 @@ class ListsMixin(StoreBase):
         return parse_iso(row[0]) if row and row[0] else None
 
 
-def _topic(programs: Counter[str]) -> str:
-    """The programme most shown changes share, as a label ('Russia-related')."""
+def _topic(programs: Sequence[tuple[str, ...]]) -> str:
+    """What the shown changes concern: 'Russia-related', or 'Belarus · Iran · Russia' when mixed."""
     from bot.lists.present import program_topic
 
-    if not programs:
+    topics: Counter[str] = Counter()
+    for entry in programs:
+        topics.update({program_topic(p) for p in entry})
+    if not topics:
         return ""
-    return program_topic(programs.most_common(1)[0][0])
+    ranked = topics.most_common()
+    top, count = ranked[0]
+    if count * 2 > len(programs) and (len(ranked) == 1 or count > ranked[1][1]):
+        return top
+    return " · ".join(sorted(t.removesuffix("-related") for t, _ in ranked[:3]))

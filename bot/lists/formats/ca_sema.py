@@ -50,7 +50,8 @@ def _entity(el: Element) -> ListedEntity | None:
         type=kind,
         names=tuple(n for n in names if n is not None),
         programs=(regime,) if regime else (),
-        nationalities=tuple(c for c in (iso2(regime.split("/")[0]),) if c and kind == "person"),
+        # The regime is named after its target state: the country a listing concerns.
+        nationalities=tuple(c for c in (iso2(regime.split("/")[0]),) if c),
         identifiers=(imo,) if imo else (),
         birth_dates=(iso_date(born),) if born and kind == "person" else (),
         listed_on=iso_date(row.get("DateOfListing", "")),

@@ -37,7 +37,7 @@ def parse(source: IO[bytes], header: Header) -> Iterator[ListedEntity]:
     for el in records(source, ("sanctions-program", "place", "target"), root=root):
         header.published = header.published or iso_date(root.get("date", ""))
         if el.tag == "sanctions-program":
-            name = text(el, "program-name[@lang='eng']") or text(el, "program-key")
+            name = text(el, "program-key") or text(el, "program-name[@lang='eng']")
             for sset in el.iterfind("sanctions-set"):
                 programs[sset.get("ssid", "")] = name
         elif el.tag == "place":

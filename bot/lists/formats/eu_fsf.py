@@ -13,6 +13,7 @@ generationDate. Every value is an attribute; dates are ISO.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import IO
 
 from bot.lists.formats import Header, identifier
@@ -50,10 +51,15 @@ def _entity(el: Element) -> ListedEntity | None:
     identifiers = [_identifier(n) for n in el.iterfind("identification")]
     if kind == "organization" and any(i is not None and i.kind == "imo" for i in identifiers):
         kind = "vessel"  # the FSF has no vessel type; an IMO number makes one
+    names = [n for n in map(_name, el.iterfind("nameAlias")) if n is not None]
+    if names and not any(n.kind == "primary" for n in names):
+        # The FSF marks no primary name: its first strong name is the one it leads with.
+        first = next((i for i, n in enumerate(names) if n.kind == "alias"), 0)
+        names.insert(0, replace(names.pop(first), kind="primary"))
     return ListedEntity(
         id=logical,
         type=kind,
-        names=tuple(n for n in map(_name, el.iterfind("nameAlias")) if n is not None),
+        names=tuple(names),
         programs=tuple(
             dict.fromkeys(r.get("programme", "") for r in regulations if r.get("programme"))
         ),
