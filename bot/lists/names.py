@@ -163,24 +163,28 @@ class NameIndex:
             return []
         folded = fold(text)
         hits: dict[str, set[str]] = {}
-        for end, (key, index) in automaton.iter(folded):
+        for end, (key, indexes) in automaton.iter(folded):
             start = end - len(key) + 1
             before = folded[start - 1] if start > 0 else " "
             after = folded[end + 1] if end + 1 < len(folded) else " "
             if before.isalnum() or after.isalnum():
                 continue  # inside a longer word
-            entry = self._entries[index]
-            hits.setdefault(entry.names[0], set()).add(entry.label)
+            for index in indexes:
+                entry = self._entries[index]
+                hits.setdefault(entry.names[0], set()).add(entry.label)
         return [ListedMention(name, tuple(sorted(labels))) for name, labels in sorted(hits.items())]
 
     def _build_automaton(self) -> ahocorasick.Automaton | None:
         if self._automaton is None and self._entries:
-            automaton = ahocorasick.Automaton()
+            owners: dict[str, set[int]] = defaultdict(set)
             for index, entry in enumerate(self._entries):
                 for name in entry.names:
                     for key in _mention_keys(name):
-                        automaton.add_word(key, (key, index))
-            if len(automaton):
+                        owners[key].add(index)  # several entries (lists) share a spelling
+            if owners:
+                automaton = ahocorasick.Automaton()
+                for key, indexes in owners.items():
+                    automaton.add_word(key, (key, tuple(sorted(indexes))))
                 automaton.make_automaton()
                 self._automaton = automaton
         return self._automaton

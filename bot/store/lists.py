@@ -196,7 +196,7 @@ class ListsMixin(StoreBase):
     def announcing_article(self, entity: ListedEntity, since: datetime) -> int | None:
         """The newest non-list article since `since` that names the entry (FTS), if any."""
         for name in entity.names[:6]:
-            tokens = _TOKEN.findall((name.latin or name.value).casefold())
+            tokens = _name_tokens(name.latin or name.value, person=entity.type == "person")
             if len(tokens) < 2 and entity.type == "person":
                 continue  # a lone surname names too many people
             query = " AND ".join(f'"{t}"' for t in tokens[:4])
@@ -314,6 +314,14 @@ class ListsMixin(StoreBase):
             "SELECT max(fetched) FROM list_versions WHERE source_id = ?", [source_id]
         ).fetchone()
         return parse_iso(row[0]) if row and row[0] else None
+
+
+def _name_tokens(name: str, *, person: bool) -> list[str]:
+    """Words a press release would use: 'LAST, First Middle' -> last + first (no patronymic)."""
+    last, comma, given = name.partition(",")
+    if person and comma:
+        return _TOKEN.findall(last.casefold()) + _TOKEN.findall(given.casefold())[:1]
+    return _TOKEN.findall(name.casefold())
 
 
 def _topic(programs: Sequence[tuple[str, ...]]) -> str:

@@ -66,7 +66,8 @@ class ListWorld:
     async def poll(self) -> SourceStatus:
         """One real poll of the list source through the runtime's poller."""
         poller = self.runtime.make_poller(self.http)
-        (status,) = await poller.poll_once(self.runtime.active_sources())
+        mine = [s for s in self.runtime.active_sources() if s.id == f"test-{self.kind}"]
+        (status,) = await poller.poll_once(mine)
         self.clock.advance(60)
         return status
 

@@ -187,6 +187,8 @@ def _names(state: _State, identity: Element) -> list[Name]:
             )
             if name is not None:
                 names.append(name)
+                if kind == "primary":
+                    kind = "alias"  # the alias's other documented names are spellings of it
     names.sort(key=lambda n: n.kind != "primary")  # the primary name first
     return names
 
