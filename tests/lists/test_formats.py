@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.lists.formats import Header, parsers
@@ -91,3 +93,18 @@ def test_eu_and_uk_keep_the_lists_own_references() -> None:
     assert next(e for n, e in eu.items() if "KAVALENKA" in n).reference == "EU.9004.44"
     _, uk = parse("uk-sanctions-list", 2)
     assert next(e for n, e in uk.items() if "KAVALENKA" in n).id == "BEL9004"
+
+
+def test_namespaces_default_or_prefixed_parse_alike(tmp_path: Path) -> None:
+    entry = "<{p}sdnEntry><{p}uid>7</{p}uid><{p}lastName>ACME</{p}lastName></{p}sdnEntry>"
+    bodies = {
+        "default": f'<!-- a <comment> first --><sdnList xmlns="urn:x">{entry.format(p="")}</sdnList>',
+        "prefixed": f'<o:sdnList xmlns:o="urn:x">{entry.format(p="o:")}</o:sdnList>',
+        "none": f"<sdnList>{entry.format(p='')}</sdnList>",
+    }
+    for name, body in bodies.items():
+        path = tmp_path / f"{name}.xml"
+        path.write_text(body, encoding="utf-8")
+        with path.open("rb") as handle:
+            (entity,) = parsers()["ofac-sdn"](handle, Header())
+        assert (entity.id, entity.name) == ("7", "ACME"), name

@@ -34,7 +34,9 @@ def parse(source: IO[bytes], header: Header) -> Iterator[ListedEntity]:
     programs: dict[str, str] = {}
     places: dict[str, Address] = {}
     pending: list[tuple[ListedEntity, str, list[str]]] = []
-    for el in records(source, ("sanctions-program", "place", "target"), root=root):
+    for el in records(
+        source, ("sanctions-program", "place", "target"), root=root, root_tag="swiss-sanctions-list"
+    ):
         header.published = header.published or iso_date(root.get("date", ""))
         if el.tag == "sanctions-program":
             name = text(el, "program-key") or text(el, "program-name[@lang='eng']")

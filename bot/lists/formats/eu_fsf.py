@@ -27,7 +27,7 @@ TYPES: dict[str, EntityType] = {"person": "person", "enterprise": "organization"
 def parse(source: IO[bytes], header: Header) -> Iterator[ListedEntity]:
     """Every sanctionEntity of the export."""
     root: dict[str, str] = {}
-    for el in records(source, ("sanctionEntity",), root=root):
+    for el in records(source, ("sanctionEntity",), root=root, root_tag="export"):
         header.published = header.published or iso_date(root.get("generationDate", ""))
         entity = _entity(el)
         if entity is not None:

@@ -26,7 +26,7 @@ URL = "https://main.un.org/securitycouncil/en/content/un-sc-consolidated-list"
 def parse(source: IO[bytes], header: Header) -> Iterator[ListedEntity]:
     """Every INDIVIDUAL and ENTITY of the list."""
     root: dict[str, str] = {}
-    for el in records(source, ("INDIVIDUAL", "ENTITY"), root=root):
+    for el in records(source, ("INDIVIDUAL", "ENTITY"), root=root, root_tag="CONSOLIDATED_LIST"):
         header.published = header.published or iso_date(root.get("dateGenerated", ""))
         entity = _entity(el)
         if entity is not None:
