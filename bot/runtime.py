@@ -132,8 +132,14 @@ class Runtime:
                 refresh_names()
             self.registry.invalidate()
 
+        index = getattr(self.resolver, "index", None)
         return ListPoller(
-            self.store, downloader, self.pipeline.match_article, self.clock, refresh=refresh
+            self.store,
+            downloader,
+            self.pipeline.match_article,
+            self.clock,
+            refresh=refresh,
+            mentions=(lambda text: index().mentions(text)) if callable(index) else None,
         )
 
     def close(self) -> None:

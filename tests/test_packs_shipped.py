@@ -24,6 +24,7 @@ EXPECTED = {
     "list-belarus",
     "list-delistings",
     "list-vessels",
+    "list-not-yet-listed",
 }
 SEED = Path("/work/shared/seed-article.txt")
 

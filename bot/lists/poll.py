@@ -19,12 +19,12 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from bot.errors import SourceError
-from bot.lists import items
+from bot.lists import items, pending
 from bot.lists.diff import Change, amended_fields
 from bot.lists.kinds import LABELS
 from bot.lists.model import ListedEntity
 from bot.lists.scan import ScanResult, scan
-from bot.models import Article, Source
+from bot.models import Article, ListedMention, Source
 
 if TYPE_CHECKING:
     from bot.lists.download import ListDownloader
@@ -64,6 +64,8 @@ class ListPoller:
         *,
         refresh: Callable[[], None] = lambda: None,
         announce_window: timedelta = ANNOUNCE_WINDOW,
+        mentions: Callable[[str], list[ListedMention]] | None = None,
+        grace: timedelta = timedelta(days=pending.GRACE_DAYS),
     ) -> None:
         self.store = store
         self.downloader = downloader
@@ -71,13 +73,17 @@ class ListPoller:
         self.clock = clock
         self.refresh = refresh  # the name index and compiled rules must see new entries
         self.announce_window = announce_window
+        self.mentions = mentions  # listed entries a text names (the name index)
+        self.grace = grace  # how long a list may lag an announcement before we say so
 
     async def poll(self, source: Source) -> ListPollResult:
         """Fetch, compare and ingest one list; SourceError on any failure (nothing stored)."""
         got = await self.downloader.download(source.url, self.store.validators(source.id))
         if got.status == "not_modified" or got.path is None:
+            late = self._not_yet_listed(source)  # an unchanged list can still lag a release
             return ListPollResult(
                 "not_modified",
+                alerts=late,
                 etag=got.etag,
                 last_modified=got.last_modified,
                 body_hash=got.body_hash,
@@ -90,6 +96,8 @@ class ListPoller:
         _check(source, result, len(known))
         baseline = not self.store.has_list_version(source.id)
         changes, alerts = self._ingest(source, result, got.body_hash or "", baseline)
+        if not baseline:
+            alerts += self._not_yet_listed(source)
         return ListPollResult(
             "ok",
             entries=result.count,
@@ -148,6 +156,31 @@ class ListPoller:
                 if announced is not None:
                     self.store.set_announced(article.id, announced)
             alerts += self.match(source, article)
+        return alerts
+
+    def _not_yet_listed(self, source: Source) -> int:
+        """Releases older than the grace period naming entries this list still lacks."""
+        if self.mentions is None or not self.store.has_list_version(source.id):
+            return 0
+        label = LABELS.get(source.kind, source.name)
+        until = self.clock() - self.grace
+        since = until - self.announce_window
+        alerts = 0
+        for article in self.store.announcements(since, until, label):
+            found: tuple[ListedMention, ...] = ()
+            if pending.announces(source.kind, article):
+                found = pending.missing_from(
+                    label, self.mentions(f"{article.title}\n{article.text}")
+                )
+            with self.store.transaction():
+                self.store.mark_announcement_checked(article.id, label, len(found))
+                if found:
+                    days = self.grace.days
+                    item = pending.Pending(article, label, found)
+                    stored = self.store.add_pending_item(
+                        source, article, pending.title(item, days), pending.text(item, days)
+                    )
+                    alerts += self.match(source, stored)
         return alerts
 
 

@@ -154,24 +154,7 @@ class ListsMixin(StoreBase):
         url = entity.url or PAGES.get(source.kind, source.url)
         canonical = f"urn:list:{source.id}:{version_id}:{change.kind}:{entity.id}"
         with self.transaction():
-            cur = self.db.execute(
-                "INSERT INTO articles (source_id, guid, url, canonical_url, title, text, "
-                "published, fetched, content_hash, story_id) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    source.id,
-                    canonical,
-                    url,
-                    canonical,
-                    title,
-                    text,
-                    iso(published),
-                    self.now(),
-                    content_hash(title, text),
-                    story_id,
-                ],
-            )
-            article_id = int(cur.lastrowid or 0)
+            article = self._insert_item(source, canonical, url, title, text, published, story_id)
             self.db.execute(
                 "INSERT INTO list_changes (version_id, source_id, entity_id, change, fields, "
                 "data, article_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -182,12 +165,77 @@ class ListsMixin(StoreBase):
                     change.kind,
                     json.dumps([f.describe() for f in change.fields], ensure_ascii=False),
                     entity.to_json(),
-                    article_id,
+                    article.id,
                 ],
             )
-        article = self.get_article(article_id)
+        return article
+
+    def add_pending_item(
+        self, source: Source, announcement: Article, title: str, text: str
+    ) -> Article:
+        """An 'announced, not yet listed' item: its own story, linking the release."""
+        canonical = f"urn:list:{source.id}:pending:{announcement.id}"
+        with self.transaction():
+            cur = self.db.execute(
+                "INSERT INTO stories (fingerprint, created) VALUES (?, ?)",
+                [canonical, self.now()],
+            )
+            story_id = int(cur.lastrowid or 0)
+            return self._insert_item(
+                source, canonical, announcement.url, title, text, None, story_id
+            )
+
+    def _insert_item(
+        self,
+        source: Source,
+        canonical: str,
+        url: str,
+        title: str,
+        text: str,
+        published: datetime | None,
+        story_id: int,
+    ) -> Article:
+        cur = self.db.execute(
+            "INSERT INTO articles (source_id, guid, url, canonical_url, title, text, "
+            "published, fetched, content_hash, story_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                source.id,
+                canonical,
+                url,
+                canonical,
+                title,
+                text,
+                iso(published),
+                self.now(),
+                content_hash(title, text),
+                story_id,
+            ],
+        )
+        article = self.get_article(int(cur.lastrowid or 0))
         assert article is not None
         return article
+
+    def announcements(self, since: datetime, until: datetime, list_label: str) -> list[Article]:
+        """Official releases fetched in [since, until] not yet checked against `list_label`."""
+        rows = self.db.execute(
+            "SELECT a.id FROM articles a JOIN sources s ON s.id = a.source_id "
+            "WHERE s.tier = 'official' AND a.canonical_url NOT LIKE 'urn:list:%' "
+            "AND a.fetched >= ? AND a.fetched <= ? AND NOT EXISTS (SELECT 1 FROM "
+            "list_pending p WHERE p.article_id = a.id AND p.list_label = ?) ORDER BY a.id",
+            [iso(since), iso(until), list_label],
+        ).fetchall()
+        found = (self.get_article(int(r[0])) for r in rows)
+        return [a for a in found if a is not None]
+
+    def mark_announcement_checked(self, article_id: int, list_label: str, missing: int) -> None:
+        """An announcement was checked against a list (it is not checked again)."""
+        with self.transaction():
+            self.db.execute(
+                "INSERT OR REPLACE INTO list_pending (article_id, list_label, checked, missing) "
+                "VALUES (?, ?, ?, ?)",
+                [article_id, list_label, self.now(), missing],
+            )
 
     def get_article(self, article_id: int) -> Article | None:
         """Provided by ArticlesMixin, which comes later in the Store's MRO."""

@@ -221,5 +221,14 @@ MIGRATIONS: list[str] = [
         lists TEXT NOT NULL,                         -- JSON list labels
         PRIMARY KEY (article_id, name)
     ) WITHOUT ROWID;
+
+    -- Announcements checked against a list after the grace period ("not yet listed").
+    CREATE TABLE list_pending (
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        list_label TEXT NOT NULL,
+        checked TEXT NOT NULL,
+        missing INTEGER NOT NULL DEFAULT 0,          -- names still not on that list
+        PRIMARY KEY (article_id, list_label)
+    ) WITHOUT ROWID;
     """,
 ]

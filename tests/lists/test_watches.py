@@ -153,3 +153,62 @@ async def test_an_alert_on_a_press_release_says_who_is_already_listed(world: Lis
     assert "Already listed:" in message.plain
     assert "KAVALENKA, Mikalai Ivanavich (OFAC SDN)" in message.plain
     assert "NORTHWIND TRADING LLC (OFAC SDN)" in message.plain
+
+
+async def test_announced_but_not_on_the_list_after_the_grace_period(
+    tmp_path: Path, feeds: FeedServer, api: BotApiServer
+) -> None:
+    from bot.lists.formats import Header, parsers
+    from tests.lists.harness import FIXTURES
+
+    async for world in make_world("eu-fsf", tmp_path, feeds, api):
+        store = world.runtime.store
+        council = Source(
+            "council", "Council of the EU press", "https://council.example/rss", tier="official"
+        )
+        store.ensure_source(council)
+        # KAVALENKA is already on the OFAC list (another source, stored as a version).
+        ofac = Source(
+            "ofac", "OFAC SDN", "https://ofac.example/sdn.xml", kind="ofac-sdn", tier="official"
+        )
+        store.ensure_source(ofac)
+        with (FIXTURES / "ofac-sdn-v2.xml").open("rb") as handle:
+            entities = list(parsers()["ofac-sdn"](handle, Header()))
+        version, _ = store.add_list_version(
+            "ofac",
+            published="",
+            content_hash="x",
+            entities=3,
+            counts=__import__("collections").Counter(),
+            baseline=True,
+        )
+        store.store_list_entities("ofac", version, entities)
+        world.runtime.resolver.refresh()  # type: ignore[attr-defined]
+        world.subscribe("list-not-yet-listed")
+        world.serve(1)
+        await world.poll()  # the EU baseline: KAVALENKA is not on it
+        world.runtime.pipeline.ingest(
+            council,
+            [
+                FeedEntry(
+                    "council",
+                    "c1",
+                    "https://council.example/c1",
+                    "Belarus: Council lists potash executives",
+                    "The Council of the EU today adopted restrictive measures against Mikalai "
+                    "Kavalenka and two other executives of the state potash exporter.",
+                    world.clock(),
+                )
+            ],
+        )
+        world.clock.advance(3 * 86400)
+        assert (await world.poll()).alerts == 0  # within the grace period: nothing yet
+        world.clock.advance(5 * 86400)
+        status = await world.poll()  # the EU file has not changed; the check still runs
+        assert status.outcome == "not_modified" and status.alerts == 1
+        await world.deliver()
+        (message,) = world.api.sent(CHAT)
+        assert "EU consolidated list: announced 7+ days ago, not yet listed" in message.plain
+        assert "KAVALENKA, Mikalai Ivanavich" in message.plain
+        assert "OFAC SDN" in message.plain
+        assert (await world.poll()).alerts == 0  # said once
