@@ -75,9 +75,17 @@ class ListPoller:
         self.announce_window = announce_window
         self.mentions = mentions  # listed entries a text names (the name index)
         self.grace = grace  # how long a list may lag an announcement before we say so
+        self._locks: dict[str, asyncio.Lock] = {}
 
     async def poll(self, source: Source) -> ListPollResult:
         """Fetch, compare and ingest one list; SourceError on any failure (nothing stored)."""
+        # One poll of a list at a time (a scheduled poll and an admin's /sources poll):
+        # two diffs against the same stored version would report each change twice.
+        lock = self._locks.setdefault(source.id, asyncio.Lock())
+        async with lock:
+            return await self._poll(source)
+
+    async def _poll(self, source: Source) -> ListPollResult:
         got = await self.downloader.download(source.url, self.store.validators(source.id))
         if got.status == "not_modified" or got.path is None:
             late = self._not_yet_listed(source)  # an unchanged list can still lag a release

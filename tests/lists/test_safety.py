@@ -145,3 +145,19 @@ async def test_download_is_conditional_capped_and_hashed(feeds: FeedServer, tmp_
             await guarded.download(feeds.url("/a.xml"))  # 127.0.0.1 without allow_private
     # The refused downloads left no file behind.
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([first.path.name, zipped.path.name])
+
+
+async def test_two_polls_of_one_list_at_once_report_each_change_once(world: ListWorld) -> None:
+    import asyncio
+
+    world.subscribe("list-delistings")
+    world.feeds.route(world.path, sdn(range(1, 80)), content_type="application/xml")
+    await world.poll()
+    world.feeds.route(world.path, sdn(range(1, 78)), content_type="application/xml")
+    poller = world.runtime.make_poller(world.http)
+    mine = [s for s in world.runtime.active_sources() if s.id == "test-ofac-sdn"]
+    first, second = await asyncio.gather(poller.poll_once(mine), poller.poll_once(mine))
+    assert sorted(s.outcome for s in (*first, *second)) == ["not_modified", "ok"]
+    await world.deliver()
+    (message,) = world.api.sent(CHAT)
+    assert "2 removals" in message.plain
