@@ -7,7 +7,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
 
-SourceKind = Literal["rss", "atom", "json", "html"]
+SourceKind = Literal[
+    "rss",
+    "atom",
+    "json",
+    "html",
+    # official sanctions lists (bot/lists): fetched, parsed into entities and diffed
+    "ofac-sdn",
+    "ofac-sdn-advanced",
+    "eu-fsf",
+    "un-sc",
+    "uk-sanctions-list",
+    "ch-sesam",
+    "ca-sema",
+]
 Tier = Literal["official", "media"]
 Priority = Literal["urgent", "normal", "low"]
 Field = Literal["title", "text"]
@@ -202,3 +215,41 @@ class AlertView:
     created: datetime
     other_sources: tuple[tuple[str, str], ...] = ()  # (source name, url) of the same story
     last_error: str | None = None
+    listing: ListPublicationView | None = None  # set when the story is a list publication
+    listed: tuple[ListedMention, ...] = ()  # listed persons/entities the article names
+
+
+@dataclass(frozen=True)
+class ListChangeView:
+    """One change of a list publication, as an alert shows it."""
+
+    kind: Literal["added", "removed", "amended"]
+    entity_id: str
+    name: str
+    entity_type: str
+    facts: tuple[str, ...]  # key facts, most telling first: programme, country, IMO...
+    fields: tuple[str, ...] = ()  # amended fields, each 'label: old → new'
+    url: str = ""  # the entry's official page, when the list has one
+    announced_by: tuple[str, str] | None = None  # (title, url) of the press release
+
+
+@dataclass(frozen=True)
+class ListPublicationView:
+    """A list publication as one chat sees it: counts and the changes its rules matched."""
+
+    list_label: str  # 'OFAC SDN'
+    source_url: str  # the official page of the list
+    published: str  # the list's own date, ISO, or ''
+    added: int  # totals of the whole publication
+    removed: int
+    amended: int
+    changes: tuple[ListChangeView, ...]  # the changes this chat's rules matched
+    topic: str = ""  # 'Russia-related': the programme most of the shown changes share
+
+
+@dataclass(frozen=True)
+class ListedMention:
+    """A person or entity an article names that is already on an official list."""
+
+    name: str
+    lists: tuple[str, ...]  # list labels, e.g. ('OFAC SDN', 'UK Sanctions List')

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -29,9 +29,16 @@ class IngestResult:
 class Pipeline:
     """Feed entries in, stored articles and queued alerts out."""
 
-    def __init__(self, store: Store, registry: RuleRegistry) -> None:
+    def __init__(
+        self,
+        store: Store,
+        registry: RuleRegistry,
+        *,
+        annotate: Callable[[Article], None] | None = None,
+    ) -> None:
         self.store = store
         self.registry = registry
+        self.annotate = annotate  # called for each article that queued alerts (list cross-links)
 
     def ingest(self, source: Source, entries: Sequence[FeedEntry]) -> IngestResult:
         """Store, match and queue alerts for each new entry of one source."""
@@ -53,7 +60,16 @@ class Pipeline:
                 return 0, 0, 0
             found = engine.match(article.document(source.name))
             queued = sum(self._queue(article, m, engine.rules[m.rule_key]) for m in found)
+            if queued and self.annotate is not None:
+                self.annotate(article)
         return 1, len(found), queued
+
+    def match_article(self, source: Source, article: Article) -> int:
+        """Match an article stored elsewhere (a list change item) and queue its alerts."""
+        engine = self.registry.engine()
+        with self.store.transaction():
+            found = engine.match(article.document(source.name))
+            return sum(self._queue(article, m, engine.rules[m.rule_key]) for m in found)
 
     def _queue(self, article: Article, match: Match, rule: Rule) -> int:
         recipients = self._recipients(rule)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import ConfigError
+from bot.lists.kinds import LIST_KINDS
 from bot.sources.catalog import load_catalog, parse_interval
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds" / "sources.yaml"
@@ -16,7 +17,8 @@ def test_shipped_catalog_loads_and_covers_the_publishers() -> None:
     sources = load_catalog(SEEDS)
     ids = {s.id for s in sources}
     assert {"ep-press", "ep-adopted-texts", "council-press", "ofac-recent", "fedreg-ofac"} <= ids
-    assert {s.kind for s in sources} == {"rss", "atom", "json", "html"}
+    # The official lists are sources of their own kinds (issue 15).
+    assert {s.kind for s in sources} == {"rss", "atom", "json", "html", *LIST_KINDS}
     assert {s.tier for s in sources} == {"official", "media"}
     ofac = next(s for s in sources if s.id == "ofac-recent")
     assert ofac.blocks_bots and ofac.selectors["item"] and "RSS" in ofac.notes

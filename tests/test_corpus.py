@@ -48,7 +48,9 @@ def test_corpus_is_big_and_balanced(items: list[CorpusItem], packs: list[Pack]) 
     assert len(items) >= 120
     positives = [i for i in items if i.packs]
     assert 0.4 <= len(positives) / len(items) <= 0.65
-    for pack in packs:
+    # List packs (tag 'lists') match list-change items, which this news corpus does not
+    # hold; tests/lists and their embedded examples cover them.
+    for pack in (p for p in packs if "lists" not in p.tags):
         assert sum(pack.id in i.packs for i in items) >= 8, f"too few positives for {pack.id}"
     assert any(not i.text.isascii() for i in positives), "multilingual positives"
 
@@ -61,7 +63,11 @@ def test_item_level_precision_and_recall(report: Report) -> None:
 
 def test_per_pack_precision_and_recall(report: Report, packs: list[Pack]) -> None:
     assert set(report.packs) == {p.id for p in packs}
+    lists = {p.id for p in packs if "lists" in p.tags}
     for pack_id, counts in report.packs.items():
+        if pack_id in lists:  # list packs: no news item may ever fire them
+            assert counts.fp == 0 and counts.tp == 0, (pack_id, format_report(report))
+            continue
         assert counts.precision is not None and counts.precision >= 0.9, (
             pack_id,
             format_report(report),

@@ -20,6 +20,11 @@ EXPECTED = {
     "uk-sanctions",
     "other-sanctions",
     "sanction-calls",
+    "list-russia",
+    "list-belarus",
+    "list-delistings",
+    "list-vessels",
+    "list-not-yet-listed",
 }
 SEED = Path("/work/shared/seed-article.txt")
 

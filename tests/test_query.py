@@ -179,7 +179,7 @@ def error_of(query: str, **kwargs: object) -> QuerySyntaxError:
         ("*", 0, "a wildcard must be a single word", "letters or digits before *"),
         ("x U.S*", 2, "a wildcard must be a single word", "letters or digits before *"),
         ("a $missing", 2, "unknown term list $missing", "no $name"),
-        ("@planet:X", 0, "unknown entity kind 'planet'", "@country:XX or @body:ID"),
+        ("@planet:X", 0, "unknown entity kind 'planet'", '@country:XX, @body:ID, @name:"…" or @program:CODE'),
         ("@country:BYR", 0, "bad country code 'BYR'", "an ISO 3166-1 alpha-2"),
         ("@country", 0, "malformed entity", "@country:XX or @body:ID"),
         ("x $", 2, "malformed term list", "$ followed by a term list name"),

@@ -164,6 +164,10 @@ def _also(sources: Sequence[tuple[str, str]], cap: int | None) -> str:
 
 def format_alert(view: AlertView) -> str:
     """One alert as Telegram HTML: headline, source, rule, summary, why, link."""
+    if view.listing is not None:  # a list publication: its own grouped layout
+        from bot.delivery.listformat import format_list_alert
+
+        return format_list_alert(view)
     lines = [_headline(view), _meta(view), _rule_line(view), ""]
     summary = clean(view.summary).strip()
     if summary:
@@ -171,6 +175,10 @@ def format_alert(view: AlertView) -> str:
     explanation = _truncate(view.explanation, MAX_EXPLANATION)
     if explanation:
         lines.append(f"Why: {escape(explanation)}")
+    if view.listed:
+        from bot.delivery.listformat import listed_line
+
+        lines.append(listed_line(view.listed))
     href = safe_url(view.url)
     if href:
         lines.append(f"🔗 {_link(href, href)}")
@@ -183,6 +191,10 @@ def format_alert(view: AlertView) -> str:
 
 def format_alert_detail(view: AlertView) -> str:
     """Everything about one alert: every source of the story, ids, state and last error."""
+    if view.listing is not None:
+        from bot.delivery.listformat import format_list_alert
+
+        return format_list_alert(view, detail=True)
     lines = [_headline(view), _meta(view), _rule_line(view), ""]
     if clean(view.summary).strip():
         lines += [highlight(clean(view.summary), view.highlights), ""]

@@ -32,7 +32,7 @@ MAX_TERMS = 2_000
 MAX_PHRASE_WORDS = 20
 MAX_NEAR = 100
 MIN_PREFIX = 3
-ENTITY_KINDS = ("country", "body")
+ENTITY_KINDS = ("country", "body", "name", "program")
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,8 @@ class Entity:
     @cached_property  # read for every witness and explanation
     def label(self) -> str:
         """The term as written in the query (canonical case)."""
+        if self.kind == "name":
+            return f'@name:"{self.code}"'
         return f"@{self.kind}:{self.code}"
 
 
@@ -141,6 +143,9 @@ _OPEN_QUOTES = '"“”'
 _CLOSE_QUOTES = '"”'  # a phrase opened with “ may close with ” or "
 _BARE_STOP = set(" \t\r\n\f\v()|") | set(_OPEN_QUOTES)
 _ENTITY = re.compile(r"@([A-Za-z]+):([A-Za-z0-9_]+)")
+# List entities: a quoted name (any script) and a programme code such as RUSSIA-EO14024.
+_NAME = re.compile(r"""@(name):["“]([^"”]{1,200})["”]""", re.IGNORECASE)
+_PROGRAM = re.compile(r"@(program):([A-Za-z0-9][A-Za-z0-9_./-]{0,59})", re.IGNORECASE)
 _REF = re.compile(r"\$([A-Za-z0-9_][A-Za-z0-9_-]*)")
 _NEAR = re.compile(r"(?i)near/(\d{1,6})")
 _FIELD = re.compile(r"(?i)(title|text):")
@@ -166,7 +171,7 @@ def _lex(query: str) -> list[_Tok]:
             toks.append(_Tok("NOT", i, "-"))
             i += 1
         elif ch == "@":
-            i = _lex_match(query, i, _ENTITY, "entity", "@country:XX or @body:ID", toks)
+            i = _lex_entity(query, i, toks)
         elif ch == "$":
             i = _lex_match(query, i, _REF, "ref", "$ followed by a term list name", toks)
         elif ch == "/":
@@ -203,6 +208,15 @@ def _lex_match(
         )
     toks.append(_Tok(kind, i, m.group(), m.groups()))
     return m.end()
+
+
+def _lex_entity(query: str, i: int, toks: list[_Tok]) -> int:
+    head = query[i : i + 9].lower()
+    if head.startswith("@name:"):
+        return _lex_match(query, i, _NAME, "entity", '@name:"a name in quotes"', toks)
+    if head.startswith("@program:"):
+        return _lex_match(query, i, _PROGRAM, "entity", "@program:CODE such as RUSSIA-EO14024", toks)
+    return _lex_match(query, i, _ENTITY, "entity", "@country:XX or @body:ID", toks)
 
 
 def _lex_slash(query: str, i: int, toks: list[_Tok]) -> int:
@@ -407,9 +421,14 @@ class _Parser:
 
     def entity(self, tok: _Tok) -> Entity:
         kind, code = (str(v) for v in tok.value)
-        kind, code = kind.lower(), code.upper()
+        kind = kind.lower()
+        code = " ".join(code.split()) if kind == "name" else code.upper()
         if kind not in ENTITY_KINDS:
-            raise self.error(f"unknown entity kind {kind!r}", "@country:XX or @body:ID", tok.pos)
+            raise self.error(
+                f"unknown entity kind {kind!r}",
+                '@country:XX, @body:ID, @name:"…" or @program:CODE',
+                tok.pos,
+            )
         if kind == "country" and not re.fullmatch(r"[A-Z]{2}", code):
             raise self.error(
                 f"bad country code {code!r}", "an ISO 3166-1 alpha-2 code such as BY", tok.pos

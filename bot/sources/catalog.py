@@ -10,10 +10,11 @@ from typing import Any
 import yaml
 
 from bot.errors import ConfigError, UserInputError
+from bot.lists.kinds import LIST_KINDS
 from bot.models import Source, SourceKind, Tier
 from bot.sources.netguard import validate_source_url
 
-KINDS: tuple[SourceKind, ...] = ("rss", "atom", "json", "html")
+KINDS: tuple[SourceKind, ...] = ("rss", "atom", "json", "html", *LIST_KINDS)
 TIERS: tuple[Tier, ...] = ("official", "media")
 SELECTOR_KEYS = frozenset({"item", "title", "link", "date", "summary"})
 # JSON sources name where their items and fields are (see parse.parse_json_api).

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
 from bot.errors import SourceError
+from bot.lists.kinds import is_list_kind
 from bot.models import FeedEntry, Source
 from bot.sources.fetch import FetchResult
 from bot.sources.parse import parse_feed
@@ -37,6 +38,31 @@ class IngestResultLike(Protocol):
 
 
 Ingest = Callable[[Source, list[FeedEntry]], "IngestResultLike | Awaitable[IngestResultLike]"]
+
+
+class ListResultLike(Protocol):
+    """What a list poll returns (bot.lists.poll.ListPollResult)."""
+
+    @property
+    def status(self) -> Literal["ok", "not_modified"]: ...
+    @property
+    def entries(self) -> int: ...
+    @property
+    def changes(self) -> int: ...
+    @property
+    def alerts(self) -> int: ...
+    @property
+    def etag(self) -> str | None: ...
+    @property
+    def last_modified(self) -> str | None: ...
+    @property
+    def body_hash(self) -> str | None: ...
+
+
+class ListPath(Protocol):
+    """Official lists take their own fetch -> parse -> diff -> ingest path (bot.lists.poll)."""
+
+    async def poll(self, source: Source) -> ListResultLike: ...
 
 
 class PollStore(Protocol):
@@ -128,6 +154,7 @@ class Poller:
         full_text_limit: int = 10,
         timer: Callable[[], float] = time.perf_counter,
         max_in_flight: int = 64,
+        lists: ListPath | None = None,
     ) -> None:
         self.store = store
         self.fetcher = fetcher
@@ -139,6 +166,7 @@ class Poller:
         self.full_text_limit = full_text_limit
         self.timer = timer
         self._in_flight = asyncio.Semaphore(max_in_flight)
+        self.lists = lists
 
     async def poll_once(self, sources: Sequence[Source]) -> list[SourceStatus]:
         """Poll every enabled source now, concurrently; statuses in the given order."""
@@ -179,6 +207,8 @@ class Poller:
             if health and health.next_poll_at and health.next_poll_at > now:
                 wait = format_delay(health.next_poll_at - now)
                 return SourceStatus(source.id, "skipped", error=f"backing off, next try in {wait}")
+        if is_list_kind(source.kind):
+            return await self._poll_list(source, started)
         result = await self.fetcher.fetch(source, self.store.validators(source.id))
         next_poll = self.clock() + timedelta(seconds=source.interval)
         if result.status == "not_modified":
@@ -205,6 +235,31 @@ class Poller:
             seen_items=len(entries),
             duration=self.timer() - started,
             alerts=int(getattr(outcome, "alerts", 0)),
+        )
+
+    async def _poll_list(self, source: Source, started: float) -> SourceStatus:
+        if self.lists is None:
+            return SourceStatus(source.id, "skipped", error="list sources are not enabled here")
+        result = await self.lists.poll(source)
+        same = result.status == "not_modified"
+        next_poll = self.clock() + timedelta(seconds=source.interval)
+        recovered = self.store.record_poll_success(
+            source.id,
+            result.etag,
+            result.last_modified,
+            result.body_hash,
+            result.changes,
+            same,
+            next_poll,
+        )
+        await self._recovered(source, recovered)
+        return SourceStatus(
+            source.id,
+            "not_modified" if same else "ok",
+            new_items=result.changes,
+            seen_items=result.entries,
+            duration=self.timer() - started,
+            alerts=result.alerts,
         )
 
     async def _failed(self, source: Source, reason: str, started: float) -> SourceStatus:

@@ -8,12 +8,14 @@ from bot.store.articles import ArticlesMixin
 from bot.store.base import Clock, utcnow
 from bot.store.chats import ChatsMixin
 from bot.store.db import connect
+from bot.store.lists import ListsMixin
 from bot.store.matches import MatchesMixin
 from bot.store.outbox import OutboxMixin
 from bot.store.sources import SourcesMixin
 
 
-class Store(ArticlesMixin, SourcesMixin, ChatsMixin, MatchesMixin, OutboxMixin):
+# ListsMixin first: its alert_view adds the list publication to MatchesMixin's view.
+class Store(ListsMixin, ArticlesMixin, SourcesMixin, ChatsMixin, MatchesMixin, OutboxMixin):
     """All persistent state of the bot."""
 
     @classmethod

@@ -168,4 +168,67 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX deliveries_alert ON deliveries(alert_id);
     """,
+    # official lists (issue 15): versions, entities as intervals of versions, changes
+    """
+    CREATE TABLE list_versions (
+        id INTEGER PRIMARY KEY,
+        source_id TEXT NOT NULL,
+        fetched TEXT NOT NULL,
+        published TEXT,                              -- the list's own date, ISO
+        content_hash TEXT NOT NULL,
+        entities INTEGER NOT NULL,
+        added INTEGER NOT NULL DEFAULT 0,
+        removed INTEGER NOT NULL DEFAULT 0,
+        amended INTEGER NOT NULL DEFAULT 0,
+        baseline INTEGER NOT NULL DEFAULT 0,         -- the first version: stored, never alerted
+        story_id INTEGER                             -- the story its change items share
+    );
+    CREATE INDEX list_versions_source ON list_versions(source_id, id);
+    CREATE INDEX list_versions_story ON list_versions(story_id);
+
+    -- One row per state of an entry: valid from first_version until last_version
+    -- (NULL while it is listed as it is); an amendment closes one row and opens another.
+    CREATE TABLE list_entities (
+        id INTEGER PRIMARY KEY,
+        source_id TEXT NOT NULL,
+        entity_id TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        data TEXT NOT NULL,                          -- JSON of bot.lists.model.ListedEntity
+        first_version INTEGER NOT NULL REFERENCES list_versions(id),
+        last_version INTEGER REFERENCES list_versions(id)
+    );
+    CREATE UNIQUE INDEX list_entities_current ON list_entities(source_id, entity_id)
+        WHERE last_version IS NULL;
+
+    CREATE TABLE list_changes (
+        id INTEGER PRIMARY KEY,
+        version_id INTEGER NOT NULL REFERENCES list_versions(id),
+        source_id TEXT NOT NULL,
+        entity_id TEXT NOT NULL,
+        change TEXT NOT NULL,                        -- added | removed | amended
+        fields TEXT NOT NULL DEFAULT '[]',           -- JSON ['label: old → new', ...]
+        data TEXT NOT NULL,                          -- JSON of the entry (last state if removed)
+        article_id INTEGER REFERENCES articles(id),
+        announced_by INTEGER REFERENCES articles(id) -- the press release that named it first
+    );
+    CREATE INDEX list_changes_version ON list_changes(version_id);
+    CREATE INDEX list_changes_article ON list_changes(article_id);
+
+    -- Listed persons/entities an alerted article names (cross-link for press releases).
+    CREATE TABLE article_listings (
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        name TEXT NOT NULL,
+        lists TEXT NOT NULL,                         -- JSON list labels
+        PRIMARY KEY (article_id, name)
+    ) WITHOUT ROWID;
+
+    -- Announcements checked against a list after the grace period ("not yet listed").
+    CREATE TABLE list_pending (
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        list_label TEXT NOT NULL,
+        checked TEXT NOT NULL,
+        missing INTEGER NOT NULL DEFAULT 0,          -- names still not on that list
+        PRIMARY KEY (article_id, list_label)
+    ) WITHOUT ROWID;
+    """,
 ]

@@ -1,0 +1,1 @@
+"""Official sanctions lists: formats, the entity model, versions and their differences."""
