@@ -164,6 +164,21 @@ def test_html_listing_with_selectors() -> None:
 def test_html_listing_without_matches_is_an_error() -> None:
     with pytest.raises(SourceError, match="no items matched selector"):
         parse(
+            "listing.html",
+            "https://x.example/",
+            "text/html",
+            "html",
+            item="div.search-result",
+            title="a",
+            link="a",
+        )
+
+
+def test_html_listing_that_is_a_browser_check_says_so() -> None:
+    # html_page.html is a "Please enable JavaScript / Checking your browser" page:
+    # naming the challenge tells the admin more than "no items matched".
+    with pytest.raises(SourceError, match="browser check"):
+        parse(
             "html_page.html",
             "https://x.example/",
             "text/html",
@@ -177,9 +192,9 @@ def test_html_listing_without_matches_is_an_error() -> None:
 @pytest.mark.parametrize(
     ("name", "kind", "ctype", "reason"),
     [
-        ("html_page.html", "rss", "text/html", "not a feed: got HTML"),
-        ("html_page.html", "atom", "application/atom+xml", "not a feed: got HTML"),
-        ("html_page.html", "json", "application/json", "not a feed: got HTML"),
+        ("html_page.html", "rss", "text/html", "browser check"),
+        ("html_page.html", "atom", "application/atom+xml", "browser check"),
+        ("html_page.html", "json", "application/json", "browser check"),
         ("invalid.xml", "rss", "text/xml", "invalid XML"),
         ("bomb.xml", "rss", "text/xml", "declares XML entities"),
         ("listing.html", "json", "application/json", "not a feed: got HTML"),

@@ -11,7 +11,7 @@ from html import unescape
 import lxml.html  # type: ignore[import-untyped]
 from lxml import etree
 
-from bot.errors import SourceError
+from bot.sources.dates import find_date
 
 _XML_DECL = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([A-Za-z0-9._-]+)", re.IGNORECASE)
@@ -158,7 +158,8 @@ def parse_date(value: object) -> datetime | None:
             return _aware(datetime.strptime(cleaned, fmt))
         except ValueError:
             continue
-    return None
+    # Listings and APIs also wrap the date in words: "September 04, 2026 - Updates".
+    return find_date(text)
 
 
 def _aware(moment: datetime) -> datetime:
@@ -168,13 +169,8 @@ def _aware(moment: datetime) -> datetime:
 
 
 def extract_text(html: bytes | str, url: str | None = None) -> str:
-    """The main text of an article page (trafilatura), paragraphs separated by blank lines."""
-    import trafilatura  # heavy import, only needed for full-text sources
+    """The main text of an article page, paragraphs separated by blank lines (extract.py)."""
+    from bot.sources.extract import extract_article  # lxml + trafilatura: load lazily
 
     document = html if isinstance(html, str) else decode(html, None)
-    text = trafilatura.extract(
-        document, url=url, include_comments=False, include_tables=False, favor_precision=True
-    )
-    if not text or not text.strip():
-        raise SourceError("no article text found on the page")
-    return _tidy(text.replace("\n", "\n\n"))
+    return extract_article(document, url)
