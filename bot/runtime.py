@@ -70,7 +70,7 @@ class Runtime:
             resolver=resolver,
             packs=packs,
             registry=registry,
-            pipeline=Pipeline(store, registry),
+            pipeline=Pipeline(store, registry, max_item_age=settings.max_item_age),
             clock=clock,
             sources=sources,
         )

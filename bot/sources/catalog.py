@@ -12,15 +12,18 @@ import yaml
 from bot.errors import ConfigError, UserInputError
 from bot.models import Source, SourceKind, Tier
 from bot.sources.netguard import validate_source_url
+from bot.sources.placeholders import check_placeholders
 
 KINDS: tuple[SourceKind, ...] = ("rss", "atom", "json", "html")
 TIERS: tuple[Tier, ...] = ("official", "media")
+# Where full text comes from (bot/sources/fulltext.py): the item page or the EC documents API.
+FULL_TEXT_FROM = ("page", "presscorner")
 SELECTOR_KEYS = frozenset({"item", "title", "link", "date", "summary"})
 # JSON sources name where their items and fields are (see parse.parse_json_api).
 JSON_KEYS = frozenset({"items", "title", "link", "date", "summary", "guid", "base"})
 _KNOWN = frozenset(
     {"id", "name", "url", "kind", "tier", "interval", "full_text", "selectors"}
-    | {"notes", "blocks_bots", "enabled"}
+    | {"notes", "blocks_bots", "enabled", "needs_browser", "full_text_from"}
 )
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _INTERVAL = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
@@ -75,18 +78,28 @@ def parse_source(item: object) -> Source:
     if tier not in TIERS:
         raise UserInputError(f"unknown tier {tier!r}; expected official or media")
     selectors = _selectors(item.get("selectors"), kind)
+    full_text_from = _text(item, "full_text_from")
+    if full_text_from and full_text_from not in FULL_TEXT_FROM:
+        raise UserInputError(
+            f"unknown full_text_from {full_text_from!r}; expected one of {', '.join(FULL_TEXT_FROM)}"
+        )
+    needs_browser = _bool(item, "needs_browser", False)
+    url = check_placeholders(validate_source_url(_text(item, "url", required=True)))
     return Source(
         id=source_id,
         name=_text(item, "name") or source_id,
-        url=validate_source_url(_text(item, "url", required=True)),
+        url=url,
         kind=kind,
         tier=tier,
         interval=parse_interval(item.get("interval", 900)),
-        full_text=_bool(item, "full_text", False),
+        full_text=_bool(item, "full_text", False) or bool(full_text_from),
         selectors=selectors,
         notes=_text(item, "notes"),
         blocks_bots=_bool(item, "blocks_bots", False),
-        enabled=_bool(item, "enabled", True),
+        # A source that needs a browser is listed (so /sources can say why) but not polled.
+        enabled=_bool(item, "enabled", not needs_browser),
+        needs_browser=needs_browser,
+        full_text_from=full_text_from,
     )
 
 
