@@ -12,6 +12,7 @@ counts as a challenge when it has a marker and little visible text.
 from __future__ import annotations
 
 import re
+from html import unescape
 
 _VENDORS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern, re.IGNORECASE))
@@ -38,7 +39,8 @@ SMALL_PAGE = 2000  # visible characters: interstitials say one or two sentences
 
 def challenge_reason(text: str) -> str | None:
     """Why this HTML is a bot-protection interstitial, or None when it looks like a page."""
-    head = text[:200_000]
+    # Akamai writes its page with character references ("Reference&#32;&#35;18...").
+    head = unescape(text[:200_000])
     visible = len(" ".join(_TAGS.sub(" ", head).split()))
     if visible > SMALL_PAGE:
         return None

@@ -28,7 +28,7 @@ for _number, _names in enumerate(
         _MONTHS[_name] = _number
 
 _MONTH = "(" + "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True)) + r")\.?"
-_TIME = r"(?:[,\s]+(?:at\s+)?(\d{1,2}):(\d{2})(?::(\d{2}))?)?"
+_TIME = r"(?:[,\s|–-]+(?:at\s+|в\s+)?(\d{1,2}):(\d{2})(?::(\d{2}))?(?!\d))?"
 _ISO = re.compile(
     r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?"
     r"\s*(Z|[+-]\d{2}:?\d{2})?)?(?!\d)"

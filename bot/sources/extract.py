@@ -22,6 +22,7 @@ from lxml import etree
 
 from bot.errors import SourceError
 from bot.sources.challenge import challenge_reason
+from bot.sources.dates import find_date
 
 _DROP_TAGS = (
     "nav",
@@ -76,7 +77,8 @@ def extract_article(html: str, url: str | None = None) -> str:
 
 def prune(root: Any) -> None:
     """Remove the page furniture around the article, in place."""
-    for bad in root.xpath("//script|//style|//noscript|//link|//meta"):
+    # The headline is the item's title already; inside the text it only repeats.
+    for bad in root.xpath("//script|//style|//noscript|//link|//meta|//h1"):
         bad.drop_tree()
     total = _paragraph_chars(root) or 1
     for element in list(root.iter()):
@@ -142,4 +144,12 @@ def densest_block(root: Any) -> str:
 
 def _paragraphs(text: str) -> str:
     lines = (" ".join(line.split()) for line in text.splitlines())
-    return "\n\n".join(line for line in lines if line and not _POINTER_LINE.match(line))
+    return "\n\n".join(line for line in lines if line and not _furniture_line(line))
+
+
+def _furniture_line(line: str) -> bool:
+    # "Read also: ...", or a dateline such as "30 November 2026 | 14:10" (not a sentence).
+    if _POINTER_LINE.match(line) or not any(ch.isalnum() for ch in line):
+        return True  # also "###", the end mark of US government releases
+    sentence = line.rstrip().endswith((".", "!", "?", '"', "”", "»", ":"))
+    return not sentence and len(line.split()) <= 12 and find_date(line) is not None

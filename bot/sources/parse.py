@@ -148,12 +148,15 @@ def _xml_entry(item: Mapping[str, Any], source: Source, base: str) -> tuple[Feed
     text = _best_text(item)
     if not title and not text:
         raise BadItem("no title and no text")
-    published = _struct_date(item.get("published_parsed") or item.get("updated_parsed"))
+    # The raw text first: feedparser's parsed time is already in UTC, which turns a
+    # date written as local midnight into the day before (see textutil._aware).
+    published = None
+    for key in ("published", "updated", "created", "dc_date", "date"):
+        published = parse_date(item.get(key))
+        if published:
+            break
     if published is None:
-        for key in ("published", "updated", "created", "dc_date", "date"):
-            published = parse_date(item.get(key))
-            if published:
-                break
+        published = _struct_date(item.get("published_parsed") or item.get("updated_parsed"))
     if published is None and title:
         published = parse_date(title)  # "Council Regulation (EU) 2026/1 of 3 September 2026 ..."
     guid = str(item.get("id") or "").strip() or link or digest_id(title, text)

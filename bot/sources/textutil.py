@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from email.utils import parsedate_to_datetime
 from html import unescape
 
@@ -165,6 +165,12 @@ def parse_date(value: object) -> datetime | None:
 def _aware(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
+    offset = moment.utcoffset()
+    if offset and moment.time() == time(0, 0):
+        # Local midnight is how official journals and registers write a date
+        # ("Fri, 27 Nov 2026 00:00:00 +0100"): converted to UTC it would show the
+        # day before. Keep the calendar date, at noon UTC.
+        return datetime.combine(moment.date(), time(12, 0), tzinfo=UTC)
     return moment.astimezone(UTC)
 
 
