@@ -59,6 +59,14 @@ def test_dates_inside_free_text(text: str, expected: datetime | None) -> None:
     assert find_date(text) == expected
 
 
+def test_us_sources_read_ambiguous_numeric_dates_month_first() -> None:
+    assert find_date("09/02/2026", month_first=True) == utc(2026, 9, 2)
+    assert find_date("09/02/2026") == utc(2026, 2, 9)
+    assert find_date("13/08/2026", month_first=True) == utc(2026, 8, 13)  # cannot be a month
+    assert find_date("04.09.2026", month_first=True) == utc(2026, 9, 4)  # dots are day-first
+    assert parse_date("Released 04/08/2026", month_first=True) == utc(2026, 4, 8)
+
+
 def test_a_local_midnight_timestamp_keeps_its_calendar_date() -> None:
     assert parse_date("Fri, 27 Nov 2026 00:00:00 +0100") == utc(2026, 11, 27, 12)
     assert parse_date("2026-11-27T00:00:00-05:00") == utc(2026, 11, 27, 12)
@@ -171,6 +179,14 @@ def test_url_placeholders() -> None:
             "unknown full_text_from 'magic'",
         ),
         ("{id: a, url: 'https://x.example/f', needs_browser: maybe}", "true or false"),
+        (
+            "{id: a, url: 'https://x.example/f', kind: json, selectors: {items: x, date_order: ymd}}",
+            "must be dmy or mdy",
+        ),
+        (
+            "{id: a, url: 'https://x.example/f', kind: html, selectors: {item: li, title: a, link: a, base: 'ftp://x'}}",
+            "only http and https",
+        ),
     ],
 )
 def test_new_catalog_fields_are_checked(tmp_path: Path, entry: str, problem: str) -> None:

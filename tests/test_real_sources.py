@@ -179,12 +179,12 @@ EXPECTED: dict[str, tuple[str, list[Item]]] = {
         [
             Item(
                 "Russia-related Designations; Belarus-related Designations Updates",
-                f"{ORIGIN}/recent-actions/20261130",
+                "https://ofac.treasury.gov/recent-actions/20261130",  # catalog `base`
                 "2026-11-30T00:00:00+00:00",
             ),
             Item(
                 "Issuance of Amended Belarus-related General License 8K",
-                f"{ORIGIN}/recent-actions/20261126_33",
+                "https://ofac.treasury.gov/recent-actions/20261126_33",
                 "2026-11-26T00:00:00+00:00",
             ),
             Item(

@@ -18,9 +18,13 @@ KINDS: tuple[SourceKind, ...] = ("rss", "atom", "json", "html")
 TIERS: tuple[Tier, ...] = ("official", "media")
 # Where full text comes from (bot/sources/fulltext.py): the item page or the EC documents API.
 FULL_TEXT_FROM = ("page", "presscorner")
-SELECTOR_KEYS = frozenset({"item", "title", "link", "date", "summary"})
+# html: CSS selector lists; `base` (a URL, also for rss/atom/json) is what relative
+# links resolve against, so alerts link to the publisher whatever address served the body.
+# `date_order: mdy` reads ambiguous numeric dates (09/02/2026) the US way.
+SELECTOR_KEYS = frozenset({"item", "title", "link", "date", "summary", "base", "date_order"})
+_NOT_CSS = frozenset({"base", "date_order"})
 # JSON sources name where their items and fields are (see parse.parse_json_api).
-JSON_KEYS = frozenset({"items", "title", "link", "date", "summary", "guid", "base"})
+JSON_KEYS = frozenset({"items", "title", "link", "date", "summary", "guid", "base", "date_order"})
 _KNOWN = frozenset(
     {"id", "name", "url", "kind", "tier", "interval", "full_text", "selectors"}
     | {"notes", "blocks_bots", "enabled", "needs_browser", "full_text_from"}
@@ -135,7 +139,11 @@ def _selectors(raw: object, kind: str) -> dict[str, str]:
         missing = sorted({"item", "title", "link"} - set(raw))
         if missing:
             raise UserInputError(f"kind html needs selector {missing[0]!r}")
-        _check_css(raw)
+        _check_css({k: v for k, v in raw.items() if k not in _NOT_CSS})
+    if "base" in raw:
+        validate_source_url(str(raw["base"]))
+    if raw.get("date_order", "dmy") not in ("dmy", "mdy"):
+        raise UserInputError("selector 'date_order' must be dmy or mdy")
     return {str(k): str(v) for k, v in raw.items()}
 
 

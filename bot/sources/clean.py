@@ -26,7 +26,8 @@ _INVALID_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\ufff
 _CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
 # Labels publishers put in front of the real title.
 _TITLE_PREFIXES = (
-    re.compile(r"^CELEX:\s*[0-9A-Z()_.-]+\s*:\s*"),  # EUR-Lex: "CELEX:32026R1234: Council ..."
+    # EUR-Lex: "CELEX:32026R1234: Council ..." (consolidated: "CELEX:02014R0833-20240625: ")
+    re.compile(r"^CELEX\s*:\s*[0-9A-Z()_.]+(?:-\d{8})?\s*[:–-]\s*"),
     re.compile(r"^Press release\s*[-–—:|]\s*", re.IGNORECASE),  # EP press RSS
 )
 _WS = re.compile(r"\s+")

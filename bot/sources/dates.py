@@ -43,16 +43,21 @@ _DAY_FIRST = re.compile(
 _NUMERIC = re.compile(r"(?<![\d.])(\d{1,2})([./])(\d{1,2})\2(\d{4})(?![\d.])" + _TIME)
 
 
-def find_date(text: str) -> datetime | None:
-    """The first date written anywhere in text, as aware UTC; None when there is none."""
+def find_date(text: str, *, month_first: bool = False) -> datetime | None:
+    """The first date written anywhere in text, as aware UTC; None when there is none.
+
+    `month_first` reads an ambiguous 09/02/2026 the US way (September 2); day-first
+    otherwise. Dotted dates are always day-first.
+    """
     if not text:
         return None
     found: list[tuple[int, datetime]] = []
+    numeric = _from_us_numeric if month_first else _from_numeric
     for pattern, build in (
         (_ISO, _from_iso),
         (_MONTH_FIRST, _from_month_first),
         (_DAY_FIRST, _from_day_first),
-        (_NUMERIC, _from_numeric),
+        (_NUMERIC, numeric),
     ):
         for match in pattern.finditer(text):
             moment = build(match)
@@ -90,6 +95,14 @@ def _from_numeric(m: re.Match[str]) -> datetime | None:
     # Dots are day-first everywhere they are used; slashes are too in Europe, and a
     # US month-first date shows itself when its "day" cannot be a month.
     if separator == "/" and month > 12 >= day:
+        day, month = month, day
+    return _build(int(year), month, day, hour, minute, second)
+
+
+def _from_us_numeric(m: re.Match[str]) -> datetime | None:
+    first, separator, second_part, year, hour, minute, second = m.groups()
+    month, day = int(first), int(second_part)
+    if separator == "." or month > 12 >= day:
         day, month = month, day
     return _build(int(year), month, day, hour, minute, second)
 

@@ -139,8 +139,11 @@ def _entry(
         mapping.get("base") or url, pick_text(resolve(item, mapping.get("link", "url")))
     )
     guid = pick_text(resolve(item, mapping.get("guid", "id"))) or link or digest_id(title, body)
-    published = parse_date(pick_text(resolve(item, mapping.get("date", "date"))))
+    month_first = mapping.get("date_order") == "mdy"
+    published = parse_date(
+        pick_text(resolve(item, mapping.get("date", "date"))), month_first=month_first
+    )
     if published is None:
-        published = parse_date(title) if title else None
+        published = parse_date(title, month_first=month_first) if title else None
     fallback = body.strip().split("\n", 1)[0][:200] if body else ""
     return FeedEntry(source.id, guid, link, title or fallback, body, published), bool(title)

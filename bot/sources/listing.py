@@ -33,7 +33,8 @@ def parse_listing(text: str, source: Source, url: str) -> ParseReport:
         root = lxml.html.document_fromstring(text)
     except (etree.ParserError, ValueError) as exc:
         raise SourceError(f"unreadable HTML: {exc}") from None
-    root.make_links_absolute(url, resolve_base_href=True)
+    base = selectors.get("base") or url
+    root.make_links_absolute(base, resolve_base_href=True)
     rows = first_matches(root, selectors["item"])
     if not rows:
         raise SourceError(
@@ -43,7 +44,7 @@ def parse_listing(text: str, source: Source, url: str) -> ParseReport:
     entries: list[FeedEntry] = []
     for row in rows:
         try:
-            entries.append(clean_entry(_row_entry(row, source, url)))
+            entries.append(clean_entry(_row_entry(row, source, base)))
             tally.titled += 1
         except BadItem as exc:
             tally.skip(str(exc))
@@ -69,18 +70,21 @@ def _row_entry(row: Any, source: Source, url: str) -> FeedEntry:
         if summary_node is not None
         else ""
     )
-    published = _row_date(row, title_node, selectors.get("date"))
+    month_first = selectors.get("date_order") == "mdy"
+    published = _row_date(row, title_node, selectors.get("date"), month_first)
     return FeedEntry(source.id, link, link, title, summary, published)
 
 
-def _row_date(row: Any, title_node: Any, selector: str | None) -> datetime | None:
+def _row_date(
+    row: Any, title_node: Any, selector: str | None, month_first: bool
+) -> datetime | None:
     node = first(row, selector)
-    if node is not None and (moment := date_of(node)):
+    if node is not None and (moment := date_of(node, month_first=month_first)):
         return moment
     text = inline_text(row)
     if title_node is not None:
         text = text.replace(inline_text(title_node), " ")
-    return find_date(text)
+    return find_date(text, month_first=month_first)
 
 
 def first_matches(node: Any, selector: str) -> list[Any]:
@@ -125,10 +129,11 @@ def inline_text(node: Any) -> str:
     return " ".join(node.text_content().split())
 
 
-def date_of(node: Any) -> datetime | None:
-    """A date from a node's datetime/content attribute or its text."""
-    for attribute in ("datetime", "content", "data-date"):
-        value = node.get(attribute)
-        if value and (moment := parse_date(value)):
-            return moment
-    return parse_date(inline_text(node))
+def date_of(node: Any, *, month_first: bool = False) -> datetime | None:
+    """A date from a machine-readable attribute (on the node or inside it), else its text."""
+    for element in [node, *node.xpath(".//*[@datetime or @content or @data-date]")]:
+        for attribute in ("datetime", "content", "data-date"):
+            value = element.get(attribute)
+            if value and (moment := parse_date(value)):
+                return moment
+    return parse_date(inline_text(node), month_first=month_first)

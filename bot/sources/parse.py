@@ -111,7 +111,11 @@ def parse_xml(text: str, source: Source, url: str, content_type: str | None) -> 
     data = ('<?xml version="1.0" encoding="utf-8"?>' + clean).encode("utf-8", "replace")
     parsed = feedparser.parse(
         data,
-        response_headers={"content-location": url, "content-type": "application/xml"},
+        # Relative item links resolve against the catalog's `base` when it names one.
+        response_headers={
+            "content-location": source.selectors.get("base") or url,
+            "content-type": "application/xml",
+        },
         # Item HTML becomes plain text (html_to_text drops scripts and styles), so
         # feedparser's sanitiser and in-content URI rewriting are wasted work: 4x
         # faster without them. Item links are still resolved (xml:base, base URL).
@@ -132,7 +136,7 @@ def parse_xml(text: str, source: Source, url: str, content_type: str | None) -> 
     entries = []
     for item in items:
         try:
-            entry, titled = _xml_entry(item, source, url)
+            entry, titled = _xml_entry(item, source, source.selectors.get("base") or url)
             entries.append(clean_entry(entry))
             tally.titled += titled
         except BadItem as exc:

@@ -53,7 +53,6 @@ _DATE_FORMATS = (
     "%B %d, %Y",
     "%b %d, %Y",
     "%d.%m.%Y",
-    "%d/%m/%Y",
     "%Y-%m-%d",
     "%d %B %Y %H:%M",
     "%A, %d %B %Y",
@@ -137,8 +136,11 @@ def _tidy(text: str) -> str:
     return "\n\n".join(paragraphs)
 
 
-def parse_date(value: object) -> datetime | None:
-    """A date in any common format as aware UTC; None when missing or unreadable."""
+def parse_date(value: object, *, month_first: bool = False) -> datetime | None:
+    """A date in any common format as aware UTC; None when missing or unreadable.
+
+    `month_first`: read an ambiguous 09/02/2026 as September 2 (US sources).
+    """
     if isinstance(value, datetime):
         return _aware(value)
     if not isinstance(value, str) or not value.strip():
@@ -159,7 +161,7 @@ def parse_date(value: object) -> datetime | None:
         except ValueError:
             continue
     # Listings and APIs also wrap the date in words: "September 04, 2026 - Updates".
-    return find_date(text)
+    return find_date(text, month_first=month_first)
 
 
 def _aware(moment: datetime) -> datetime:
