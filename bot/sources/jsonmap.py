@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bot.errors import SourceError
 from bot.models import FeedEntry, Source
 from bot.sources.clean import BadItem, clean_entry, digest_id
 from bot.sources.links import absolute_link
@@ -106,8 +107,6 @@ def _is_language_code(key: str) -> bool:
 
 def parse_api(data: Any, source: Source, url: str, mapping: Mapping[str, str]) -> ParseReport:
     """Entries from a decoded JSON document; items are found and read with `mapping`."""
-    from bot.errors import SourceError
-
     where = mapping.get("items", "items")
     items = resolve(data, where) if where else data
     if isinstance(items, Mapping):

@@ -74,4 +74,4 @@ def check_usable(report: ParseReport, source: Source) -> None:
     if all(looks_like_reference(e.title) for e in report.entries):
         raise SourceError(f"the {count} items have document numbers, not titles{hint}")
     if all(e.published is None for e in report.entries):
-        raise SourceError(f"none of the {count} items has a date{hint or ''}")
+        raise SourceError(f"none of the {count} items has a date{hint}")
