@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 
 from bot.errors import ConfigError
@@ -12,6 +14,11 @@ from bot.errors import ConfigError
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+# Items published longer ago than this are stored (for /search and /test) but never
+# alerted: a newly added source must not flood chats with its archive.
+DEFAULT_MAX_ITEM_AGE = timedelta(days=3)
+_AGE = re.compile(r"^\s*(\d+)\s*([mhd]?)\s*$")
+_AGE_UNIT = {"m": "minutes", "h": "hours", "d": "days", "": "days"}
 
 
 def data_dir(name: str) -> Path:
@@ -39,6 +46,7 @@ class Settings:
     api_url: str = DEFAULT_API_URL
     allow_private_network: bool = False
     admin_ids: frozenset[int] = frozenset()
+    max_item_age: timedelta | None = DEFAULT_MAX_ITEM_AGE  # None: alert on items of any age
 
     @property
     def file_api_url(self) -> str:
@@ -79,6 +87,20 @@ def _admins(env: Mapping[str, str]) -> frozenset[int]:
     return frozenset(ids)
 
 
+def parse_max_age(raw: str) -> timedelta | None:
+    """SANCTIONS_BOT_MAX_ITEM_AGE: days ('3'), or '36h', '90m', '2d'; 'off' keeps no limit."""
+    text = raw.strip().lower()
+    if text in ("off", "none"):
+        return None
+    found = _AGE.match(text)
+    if not found:
+        raise ConfigError(
+            f"SANCTIONS_BOT_MAX_ITEM_AGE must be days or a duration such as 36h, not {raw!r}"
+        )
+    amount = int(found.group(1))
+    return timedelta(**{_AGE_UNIT[found.group(2)]: amount}) if amount else None
+
+
 def _api_url(raw: str) -> str:
     if not raw.startswith(("http://", "https://")):
         raise ConfigError(f"TELEGRAM_API_URL must be an http(s) URL, not {raw!r}")
@@ -107,6 +129,11 @@ def load_settings(
         api_url=_api_url(env.get("TELEGRAM_API_URL") or DEFAULT_API_URL),
         allow_private_network=_flag(env, "SANCTIONS_BOT_ALLOW_PRIVATE_NETWORK"),
         admin_ids=_admins(env),
+        max_item_age=(
+            parse_max_age(env["SANCTIONS_BOT_MAX_ITEM_AGE"])
+            if env.get("SANCTIONS_BOT_MAX_ITEM_AGE", "").strip()
+            else base.max_item_age
+        ),
     )
     _validate_paths(settings)
     return settings

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,8 @@ def run_demo(settings: Settings, out: Callable[[str], None] = print) -> int:
     from bot.delivery.format import format_alert, html_to_text
     from bot.sources.parse import parse_feed
 
-    runtime = Runtime.open(settings, with_sources=False)
+    # The sample items are dated when they were written: show them whatever today is.
+    runtime = Runtime.open(replace(settings, max_item_age=None), with_sources=False)
     try:
         store = runtime.store
         store.upsert_chat(DEMO_CHAT, "private", "demo")

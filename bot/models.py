@@ -43,6 +43,8 @@ class Source:
     notes: str = ""
     blocks_bots: bool = False
     enabled: bool = True
+    needs_browser: bool = False  # answers scripts with a JavaScript challenge: not polled
+    full_text_from: str = ""  # "" or "page": the item page; "presscorner": the EC documents API
 
 
 @dataclass(frozen=True)

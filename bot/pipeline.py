@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.models import Article, FeedEntry, Match, Recipient, Rule, Source
@@ -24,6 +25,7 @@ class IngestResult:
     new_articles: int
     matches: int
     alerts: int
+    held_back: int = 0  # new articles too old to alert (stored for /search and /test)
 
 
 class Pipeline:
@@ -35,20 +37,34 @@ class Pipeline:
         registry: RuleRegistry,
         *,
         annotate: Callable[[Article], None] | None = None,
+        max_item_age: timedelta | None = None,
     ) -> None:
         self.store = store
         self.registry = registry
         self.annotate = annotate  # called for each article that queued alerts (list cross-links)
+        self.max_item_age = max_item_age
 
     def ingest(self, source: Source, entries: Sequence[FeedEntry]) -> IngestResult:
         """Store, match and queue alerts for each new entry of one source."""
-        new = matches = alerts = 0
+        new = matches = alerts = held = 0
         for entry in entries:
+            if self._too_old(entry):
+                held += self._store_only(entry)
+                continue
             added, matched, queued = self._ingest_one(source, entry)
             new += added
             matches += matched
             alerts += queued
-        return IngestResult(len(entries), new, matches, alerts)
+        return IngestResult(len(entries), new + held, matches, alerts, held)
+
+    def _too_old(self, entry: FeedEntry) -> bool:
+        if self.max_item_age is None or entry.published is None:
+            return False  # an undated item cannot be judged; the poller refuses all-undated feeds
+        return entry.published < self.store.clock() - self.max_item_age
+
+    def _store_only(self, entry: FeedEntry) -> int:
+        with self.store.transaction():
+            return int(self.store.add_article(entry) is not None)
 
     def _ingest_one(self, source: Source, entry: FeedEntry) -> tuple[int, int, int]:
         engine = self.registry.engine()

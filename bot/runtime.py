@@ -91,7 +91,12 @@ class Runtime:
             resolver=resolver,
             packs=packs,
             registry=registry,
-            pipeline=Pipeline(store, registry, annotate=_list_links(store, resolver)),
+            pipeline=Pipeline(
+                store,
+                registry,
+                annotate=_list_links(store, resolver),
+                max_item_age=settings.max_item_age,
+            ),
             clock=clock,
             sources=sources,
         )

@@ -41,7 +41,8 @@ ITEMS = 200  # matching feed items
 CHATS = [5101 + n for n in range(16)]  # private chats; chat i watches OPERATIONS[i % 8]
 KILLS = 10
 TERM_AFTER = (4, 8)  # after these many kills, one SIGTERM (graceful stop) as well
-START = datetime(2026, 11, 27, 8, tzinfo=UTC)
+# Recent items: older ones are stored but held back from alerting (issue 10).
+START = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=6)
 SEED = int(os.environ.get("CRASH_SEED", "20261127"))
 
 

@@ -187,7 +187,8 @@ async def test_html_where_a_feed_was_expected(
 ) -> None:
     server.feed("/feed", "html_page.html", content_type="text/html")
     cycle = await run_cycle(server, store, client, clock, server.url("/feed"))
-    assert_isolated_failure(cycle, store, clock, "not a feed: got HTML")
+    # html_page.html is a "Please enable JavaScript / Checking your browser" interstitial.
+    assert_isolated_failure(cycle, store, clock, "blocked by a browser check")
 
 
 async def test_empty_body(

@@ -67,7 +67,9 @@ def test_rss2_cdata_html_relative_links_and_dates() -> None:
 def test_rss1_rdf() -> None:
     (entry,) = parse("rss1_rdf.xml", "https://journal.example/rss")
     assert entry.title.startswith("Council Implementing Regulation")
-    assert entry.published == utc(2026, 11, 23, 23)
+    # "2026-11-24T00:00:00+01:00" is how journals write a date: it stays 24 November
+    # (noon UTC) instead of turning into 23 November 23:00 UTC.
+    assert entry.published == utc(2026, 11, 24, 12)
 
 
 def test_rss091_with_doctype_and_character_reference() -> None:
@@ -164,6 +166,21 @@ def test_html_listing_with_selectors() -> None:
 def test_html_listing_without_matches_is_an_error() -> None:
     with pytest.raises(SourceError, match="no items matched selector"):
         parse(
+            "listing.html",
+            "https://x.example/",
+            "text/html",
+            "html",
+            item="div.search-result",
+            title="a",
+            link="a",
+        )
+
+
+def test_html_listing_that_is_a_browser_check_says_so() -> None:
+    # html_page.html is a "Please enable JavaScript / Checking your browser" page:
+    # naming the challenge tells the admin more than "no items matched".
+    with pytest.raises(SourceError, match="browser check"):
+        parse(
             "html_page.html",
             "https://x.example/",
             "text/html",
@@ -177,9 +194,9 @@ def test_html_listing_without_matches_is_an_error() -> None:
 @pytest.mark.parametrize(
     ("name", "kind", "ctype", "reason"),
     [
-        ("html_page.html", "rss", "text/html", "not a feed: got HTML"),
-        ("html_page.html", "atom", "application/atom+xml", "not a feed: got HTML"),
-        ("html_page.html", "json", "application/json", "not a feed: got HTML"),
+        ("html_page.html", "rss", "text/html", "browser check"),
+        ("html_page.html", "atom", "application/atom+xml", "browser check"),
+        ("html_page.html", "json", "application/json", "browser check"),
         ("invalid.xml", "rss", "text/xml", "invalid XML"),
         ("bomb.xml", "rss", "text/xml", "declares XML entities"),
         ("listing.html", "json", "application/json", "not a feed: got HTML"),

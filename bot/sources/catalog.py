@@ -13,15 +13,22 @@ from bot.errors import ConfigError, UserInputError
 from bot.lists.kinds import LIST_KINDS
 from bot.models import Source, SourceKind, Tier
 from bot.sources.netguard import validate_source_url
+from bot.sources.placeholders import check_placeholders
 
 KINDS: tuple[SourceKind, ...] = ("rss", "atom", "json", "html", *LIST_KINDS)
 TIERS: tuple[Tier, ...] = ("official", "media")
-SELECTOR_KEYS = frozenset({"item", "title", "link", "date", "summary"})
+# Where full text comes from (bot/sources/fulltext.py): the item page or the EC documents API.
+FULL_TEXT_FROM = ("page", "presscorner")
+# html: CSS selector lists; `base` (a URL, also for rss/atom/json) is what relative
+# links resolve against, so alerts link to the publisher whatever address served the body.
+# `date_order: mdy` reads ambiguous numeric dates (09/02/2026) the US way.
+SELECTOR_KEYS = frozenset({"item", "title", "link", "date", "summary", "base", "date_order"})
+_NOT_CSS = frozenset({"base", "date_order"})
 # JSON sources name where their items and fields are (see parse.parse_json_api).
-JSON_KEYS = frozenset({"items", "title", "link", "date", "summary", "guid", "base"})
+JSON_KEYS = frozenset({"items", "title", "link", "date", "summary", "guid", "base", "date_order"})
 _KNOWN = frozenset(
     {"id", "name", "url", "kind", "tier", "interval", "full_text", "selectors"}
-    | {"notes", "blocks_bots", "enabled"}
+    | {"notes", "blocks_bots", "enabled", "needs_browser", "full_text_from"}
 )
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _INTERVAL = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
@@ -76,18 +83,28 @@ def parse_source(item: object) -> Source:
     if tier not in TIERS:
         raise UserInputError(f"unknown tier {tier!r}; expected official or media")
     selectors = _selectors(item.get("selectors"), kind)
+    full_text_from = _text(item, "full_text_from")
+    if full_text_from and full_text_from not in FULL_TEXT_FROM:
+        raise UserInputError(
+            f"unknown full_text_from {full_text_from!r}; expected one of {', '.join(FULL_TEXT_FROM)}"
+        )
+    needs_browser = _bool(item, "needs_browser", False)
+    url = check_placeholders(validate_source_url(_text(item, "url", required=True)))
     return Source(
         id=source_id,
         name=_text(item, "name") or source_id,
-        url=validate_source_url(_text(item, "url", required=True)),
+        url=url,
         kind=kind,
         tier=tier,
         interval=parse_interval(item.get("interval", 900)),
-        full_text=_bool(item, "full_text", False),
+        full_text=_bool(item, "full_text", False) or bool(full_text_from),
         selectors=selectors,
         notes=_text(item, "notes"),
         blocks_bots=_bool(item, "blocks_bots", False),
-        enabled=_bool(item, "enabled", True),
+        # A source that needs a browser is listed (so /sources can say why) but not polled.
+        enabled=_bool(item, "enabled", not needs_browser),
+        needs_browser=needs_browser,
+        full_text_from=full_text_from,
     )
 
 
@@ -123,7 +140,11 @@ def _selectors(raw: object, kind: str) -> dict[str, str]:
         missing = sorted({"item", "title", "link"} - set(raw))
         if missing:
             raise UserInputError(f"kind html needs selector {missing[0]!r}")
-        _check_css(raw)
+        _check_css({k: v for k, v in raw.items() if k not in _NOT_CSS})
+    if "base" in raw:
+        validate_source_url(str(raw["base"]))
+    if raw.get("date_order", "dmy") not in ("dmy", "mdy"):
+        raise UserInputError("selector 'date_order' must be dmy or mdy")
     return {str(k): str(v) for k, v in raw.items()}
 
 

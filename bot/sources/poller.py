@@ -15,7 +15,10 @@ from bot.errors import SourceError
 from bot.lists.kinds import is_list_kind
 from bot.models import FeedEntry, Source
 from bot.sources.fetch import FetchResult
-from bot.sources.parse import parse_feed
+from bot.sources.fulltext import article_text
+from bot.sources.parse import parse_feed_report
+from bot.sources.placeholders import for_fetch
+from bot.sources.report import check_usable
 from bot.sources.state import SourceHealth, Validators
 
 log = logging.getLogger(__name__)
@@ -35,6 +38,8 @@ class IngestResultLike(Protocol):
 
     @property
     def alerts(self) -> int: ...
+
+    # Optional: `held_back` (new articles too old to alert), read with getattr.
 
 
 Ingest = Callable[[Source, list[FeedEntry]], "IngestResultLike | Awaitable[IngestResultLike]"]
@@ -108,6 +113,8 @@ class SourceStatus:
     failures: int = 0
     retry_in: timedelta | None = None
     alerts: int = 0
+    held_back: int = 0  # new items older than the alert age limit: stored, not alerted
+    skipped_items: int = 0  # malformed items dropped (the others were stored)
 
     def line(self) -> str:
         """One aligned status line, e.g. 'ep-press   ok   12 items, 3 new   0.41s'."""
@@ -115,6 +122,10 @@ class SourceStatus:
             detail = f"{self.seen_items} items, {self.new_items} new"
             if self.alerts:
                 detail += f", {self.alerts} alerts"
+            if self.held_back:
+                detail += f", {self.held_back} held back (too old to alert)"
+            if self.skipped_items:
+                detail += f", {self.skipped_items} skipped (malformed)"
         elif self.outcome == "not_modified":
             detail = "not modified"
         elif self.outcome == "skipped":
@@ -199,7 +210,8 @@ class Poller:
 
     async def _poll(self, source: Source, due_only: bool, started: float) -> SourceStatus:
         if not source.enabled:
-            return SourceStatus(source.id, "skipped", error="disabled")
+            reason = "disabled: needs a browser" if source.needs_browser else "disabled"
+            return SourceStatus(source.id, "skipped", error=reason)
         self.store.ensure_source(source)
         if due_only:
             health = self.store.get_source_health(source.id)
@@ -209,7 +221,9 @@ class Poller:
                 return SourceStatus(source.id, "skipped", error=f"backing off, next try in {wait}")
         if is_list_kind(source.kind):
             return await self._poll_list(source, started)
-        result = await self.fetcher.fetch(source, self.store.validators(source.id))
+        result = await self.fetcher.fetch(
+            for_fetch(source, self.clock()), self.store.validators(source.id)
+        )
         next_poll = self.clock() + timedelta(seconds=source.interval)
         if result.status == "not_modified":
             recovered = self.store.record_poll_success(
@@ -217,7 +231,9 @@ class Poller:
             )
             await self._recovered(source, recovered)
             return SourceStatus(source.id, "not_modified", duration=self.timer() - started)
-        entries = parse_feed(result.body, source, result.final_url, result.content_type)
+        report = parse_feed_report(result.body, source, result.final_url, result.content_type)
+        check_usable(report, source)  # a body of unreadable items is a failure, not "0 items"
+        entries = list(report.entries)
         if source.full_text:
             entries = await self._with_full_text(source, entries)
         outcome = self.ingest(source, entries)
@@ -235,6 +251,8 @@ class Poller:
             seen_items=len(entries),
             duration=self.timer() - started,
             alerts=int(getattr(outcome, "alerts", 0)),
+            held_back=int(getattr(outcome, "held_back", 0)),
+            skipped_items=report.skipped,
         )
 
     async def _poll_list(self, source: Source, started: float) -> SourceStatus:
@@ -305,13 +323,15 @@ class Poller:
         known = self.store.known_guids(source.id, [e.guid for e in entries])
         wanted = [e for e in entries if e.guid not in known and is_teaser(e.text)]
         wanted = wanted[: self.full_text_limit]
-        texts = await asyncio.gather(*(self._article_text(e.url) for e in wanted))
+        texts = await asyncio.gather(*(self._article_text(source, e.url) for e in wanted))
         replaced = {e.guid: t for e, t in zip(wanted, texts, strict=True) if t}
         return [_with_text(e, replaced[e.guid]) if e.guid in replaced else e for e in entries]
 
-    async def _article_text(self, url: str) -> str | None:
+    async def _article_text(self, source: Source, url: str) -> str | None:
+        if not url:
+            return None
         try:
-            return await self.fetcher.fetch_article_text(url)
+            return await article_text(self.fetcher, source, url)
         except SourceError as exc:
             log.info("full text of %s unavailable: %s", url, exc.reason)
             return None  # the teaser is still worth ingesting

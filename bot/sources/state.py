@@ -30,3 +30,4 @@ class SourceHealth:
     next_poll_at: datetime | None
     enabled: bool = True
     failure_reported: bool = False
+    needs_browser: bool = False  # the catalog says it cannot work without a browser

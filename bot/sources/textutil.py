@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import codecs
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from email.utils import parsedate_to_datetime
 from html import unescape
 
 import lxml.html  # type: ignore[import-untyped]
 from lxml import etree
 
-from bot.errors import SourceError
+from bot.sources.dates import find_date
 
 _XML_DECL = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([A-Za-z0-9._-]+)", re.IGNORECASE)
@@ -53,7 +53,6 @@ _DATE_FORMATS = (
     "%B %d, %Y",
     "%b %d, %Y",
     "%d.%m.%Y",
-    "%d/%m/%Y",
     "%Y-%m-%d",
     "%d %B %Y %H:%M",
     "%A, %d %B %Y",
@@ -137,8 +136,11 @@ def _tidy(text: str) -> str:
     return "\n\n".join(paragraphs)
 
 
-def parse_date(value: object) -> datetime | None:
-    """A date in any common format as aware UTC; None when missing or unreadable."""
+def parse_date(value: object, *, month_first: bool = False) -> datetime | None:
+    """A date in any common format as aware UTC; None when missing or unreadable.
+
+    `month_first`: read an ambiguous 09/02/2026 as September 2 (US sources).
+    """
     if isinstance(value, datetime):
         return _aware(value)
     if not isinstance(value, str) or not value.strip():
@@ -158,23 +160,25 @@ def parse_date(value: object) -> datetime | None:
             return _aware(datetime.strptime(cleaned, fmt))
         except ValueError:
             continue
-    return None
+    # Listings and APIs also wrap the date in words: "September 04, 2026 - Updates".
+    return find_date(text, month_first=month_first)
 
 
 def _aware(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
+    offset = moment.utcoffset()
+    if offset and moment.time() == time(0, 0):
+        # Local midnight is how official journals and registers write a date
+        # ("Fri, 27 Nov 2026 00:00:00 +0100"): converted to UTC it would show the
+        # day before. Keep the calendar date, at noon UTC.
+        return datetime.combine(moment.date(), time(12, 0), tzinfo=UTC)
     return moment.astimezone(UTC)
 
 
 def extract_text(html: bytes | str, url: str | None = None) -> str:
-    """The main text of an article page (trafilatura), paragraphs separated by blank lines."""
-    import trafilatura  # heavy import, only needed for full-text sources
+    """The main text of an article page, paragraphs separated by blank lines (extract.py)."""
+    from bot.sources.extract import extract_article  # lxml + trafilatura: load lazily
 
     document = html if isinstance(html, str) else decode(html, None)
-    text = trafilatura.extract(
-        document, url=url, include_comments=False, include_tables=False, favor_precision=True
-    )
-    if not text or not text.strip():
-        raise SourceError("no article text found on the page")
-    return _tidy(text.replace("\n", "\n\n"))
+    return extract_article(document, url)

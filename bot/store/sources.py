@@ -29,6 +29,8 @@ def _config(source: Source) -> str:
             "selectors": dict(source.selectors),
             "notes": source.notes,
             "blocks_bots": source.blocks_bots,
+            "needs_browser": source.needs_browser,
+            "full_text_from": source.full_text_from,
         },
         sort_keys=True,
     )
@@ -180,6 +182,8 @@ class SourcesMixin(StoreBase):
             notes=str(config.get("notes", "")),
             blocks_bots=bool(config.get("blocks_bots", False)),
             enabled=bool(row["enabled"]),
+            needs_browser=bool(config.get("needs_browser", False)),
+            full_text_from=str(config.get("full_text_from", "")),
         )
 
     def _health(self, row: dict[str, Any]) -> SourceHealth:
@@ -195,4 +199,5 @@ class SourcesMixin(StoreBase):
             next_poll_at=parse_iso(row["next_poll_at"]),
             enabled=bool(row["enabled"]),
             failure_reported=bool(row["failure_reported"]),
+            needs_browser=bool(json.loads(row["config"] or "{}").get("needs_browser", False)),
         )

@@ -262,6 +262,10 @@ def sources_list(health: Sequence[SourceHealth]) -> str:
         else:
             icon = "⏳"
         line = f"{icon} <code>{escape(h.id)}</code> {escape(_short(h.name, 60))} · last ok {_when(h.last_success)}"
+        if h.needs_browser:
+            line += " · needs a browser (the site blocks bots)" + (
+                "" if h.enabled else ", not polled"
+            )
         if h.consecutive_failures:
             line += (
                 f" · {h.consecutive_failures} failure(s): {escape(_short(h.last_error or '', 120))}"
