@@ -11,7 +11,7 @@ import yaml
 
 from bot.config import Settings, data_dir
 from bot.errors import ConfigError
-from bot.models import AlertView, Source
+from bot.models import Source
 from bot.runtime import Runtime
 
 DEMO_CHAT = 1  # a stand-in private chat subscribed to every shipped pack
@@ -35,16 +35,6 @@ def load_demo_feeds(seeds: Path) -> list[DemoFeed]:
         raise ConfigError(f"cannot read the demo catalog {path}: {exc}") from None
 
 
-def story_messages(views: list[AlertView]) -> list[AlertView]:
-    """The messages a chat would get: one per story, naming every rule (as the outbox sends)."""
-    from bot.delivery.outbox import merged
-
-    by_story: dict[int, list[AlertView]] = {}
-    for view in views:
-        by_story.setdefault(view.story_id, []).append(view)
-    return [merged(group[0], group[1:]) for group in by_story.values()]
-
-
 def run_demo(settings: Settings, out: Callable[[str], None] = print) -> int:
     """Ingest the sample feeds into `settings.db_path`, print each alert; returns the count."""
     from bot.delivery.format import format_alert, html_to_text
@@ -62,7 +52,8 @@ def run_demo(settings: Settings, out: Callable[[str], None] = print) -> int:
             entries = parse_feed(feed.path.read_bytes(), feed.source, feed.source.url, None)
             result = runtime.pipeline.ingest(feed.source, entries)
             seen, new = seen + result.seen, new + result.new_articles
-        messages = story_messages(list(reversed(store.recent_alerts(DEMO_CHAT, limit=1000))))
+        # One alert per story and chat already (bot.store.matches): one message each.
+        messages = list(reversed(store.recent_alerts(DEMO_CHAT, limit=1000)))
         for view in messages:
             out("─" * 72)
             out(html_to_text(format_alert(view)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.store.articles import ArticlesMixin
+from bot.store.articles import SearchMixin
 from bot.store.base import Clock, utcnow
 from bot.store.chats import ChatsMixin
 from bot.store.db import connect
@@ -13,7 +13,7 @@ from bot.store.outbox import OutboxMixin
 from bot.store.sources import SourcesMixin
 
 
-class Store(ArticlesMixin, SourcesMixin, ChatsMixin, MatchesMixin, OutboxMixin):
+class Store(SearchMixin, SourcesMixin, ChatsMixin, MatchesMixin, OutboxMixin):
     """All persistent state of the bot."""
 
     @classmethod
