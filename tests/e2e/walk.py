@@ -24,7 +24,7 @@ from tests.e2e.harness import (
     start_harness,
     stop_harness,
 )
-from tests.e2e.stories import EU_PACKAGE, OFAC, OLD_ITEM, STORY_SOURCES, UN_COPIES, Item
+from tests.e2e.stories import DAILY, EU_PACKAGE, OFAC, OLD_ITEM, STORY_SOURCES, UN_COPIES, Item
 from tests.support.botapi import SentMessage
 
 USER = 5151
@@ -40,6 +40,7 @@ class Walk:
         self.alerts: list[SentMessage] = []
         self.items = 0
         self._reply_ids: set[int] = set()  # command replies (not alerts)
+        self.markups: dict[int, int] = {}  # message id -> button edits already logged
 
     def log(self, text: str) -> None:
         """One line of narration."""
@@ -100,12 +101,15 @@ class Walk:
         await self.settle()
         self.flush()
 
-    async def press(self, message: SentMessage, label_start: str) -> None:
-        """Press the first button of `message` whose label starts with `label_start`."""
+    async def press(self, message: SentMessage, label: str) -> bool:
+        """Press the first button of `message` whose label contains `label`; False if none."""
         self.flush()
         current = self.bot.server.sent(USER)
         fresh = next(m for m in current if m.message_id == message.message_id)
-        button = next(b for b in fresh.buttons() if b["text"].startswith(label_start))
+        button = next((b for b in fresh.buttons() if label in b["text"]), None)
+        if button is None:
+            self.lines.append(f"\n(no button “{label}” under message {message.message_id})")
+            return False
         self.lines.append(f"\n👆 [{button['text']}] under message {message.message_id}")
         answers = len(self.bot.server.callback_answers)
         self.bot.server.press_button(USER, USER, message.message_id, button["callback_data"])
@@ -114,7 +118,13 @@ class Walk:
         answer = self.bot.server.callback_answers[-1]
         if answer.get("text"):
             self.lines.append(f"💬 {answer['text']}")
+        fresh = next(m for m in self.bot.server.sent(USER) if m.message_id == message.message_id)
+        if fresh.markup_edits > self.markups.get(fresh.message_id, 0):
+            buttons = " ".join(f"[{b['text']}]" for b in fresh.buttons())
+            self.lines.append(f"🔘 buttons of message {fresh.message_id} now: {buttons}")
+        self.markups[fresh.message_id] = fresh.markup_edits
         self.flush()
+        return True
 
     async def settle(self, seconds: float = 1.5) -> None:
         """Give delivery time to send (and edit) what is due."""
@@ -165,14 +175,11 @@ async def _steps(w: Walk) -> str:
     alerts = list(w.alerts)
     if alerts:
         await w.press(alerts[0], "Details")
-        await w.press(alerts[0], "Mute")
-        await w.settle(0.3)
-        fresh = [m for m in w.bot.server.sent(USER) if m.message_id == alerts[0].message_id]
-        if fresh and any(
-            b["text"].startswith("Mute") or "story" in b["text"] for b in fresh[0].buttons()
-        ):
-            label = next(b["text"] for b in fresh[0].buttons() if b["text"] != "Details")
-            await w.press(alerts[0], label[:4])
+        await w.press(alerts[0], "Less")
+        if await w.press(alerts[0], "Mute"):
+            # Today: one "Mute 24h" press mutes the rule. Now: a choice, then the story only.
+            await w.press(alerts[0], "story")
+    await w.publish(Item(DAILY, BELARUS_TITLE + " (update)", belarus_text()))
     await w.say("/rules")
     await w.say("/unmute")
     await w.say("/recent")
