@@ -221,7 +221,8 @@ def test_digest_groups_by_rule_with_counts() -> None:
     assert "<b>EU measures on Belarus</b> (2)" in html
     assert "<b>UN Security Council</b> (1)" in html
     assert "Second &lt;item&gt;" in html
-    assert "European Parliament, 11:00 · /alert_13" in html  # per-chat number, local time
+    assert "/alert_13 <a href" in html  # the per-chat number, tappable
+    assert "European Parliament · 27 Nov, 11:00 CET" in html  # publication time, chat zone
     assert "/alert 3" not in html and "/alert_3" not in html  # never the global id
 
 

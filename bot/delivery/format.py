@@ -310,9 +310,9 @@ def format_digest(
             title = _truncate(view.title, 200) or "(untitled)"
             source = escape(_truncate(view.source_name or view.source_id, 80))
             moment = view.published or view.created
-            stamp = timefmt.short(moment, tz, now=now or view.created)
-            ref = f" · /alert_{view.number}" if view.number else ""
-            lines.append(f"• {mark}{_link(view.url, title)}\n  {source}, {stamp}{ref}")
+            stamp = timefmt.when(moment, tz, now=now or view.created)
+            ref = f"/alert_{view.number} " if view.number else ""
+            lines.append(f"• {mark}{ref}{_link(view.url, title)}\n  {source} · {stamp}")
     return "\n".join(lines)
 
 

@@ -6,8 +6,29 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+import sqlite_utils
+
 from bot.models import Chat, Recipient, Watch
 from bot.store.base import StoreBase, iso, parse_iso
+
+_SEQUENCES = {"alert_seq": "alerts", "watch_seq": "watches"}
+
+
+def next_number(db: sqlite_utils.Database, chat_id: int, counter: str) -> int:
+    """The chat's next alert or rule number (a chat's first is #1); numbers are never reused.
+
+    `counter` is 'alert_seq' or 'watch_seq'. A chat without a row (stores used without
+    the bot) counts its existing rows instead.
+    """
+    table = _SEQUENCES[counter]
+    row = db.execute(
+        f"UPDATE chats SET {counter} = {counter} + 1 WHERE id = ? RETURNING {counter}", [chat_id]
+    ).fetchone()
+    if row is None:
+        row = db.execute(
+            f"SELECT coalesce(max(number), 0) + 1 FROM {table} WHERE chat_id = ?", [chat_id]
+        ).fetchone()
+    return int(row[0])
 
 
 def _chat(row: dict[str, Any]) -> Chat:
@@ -185,18 +206,11 @@ class ChatsMixin(StoreBase):
     ) -> Watch:
         """Store a chat's own rule; it gets the chat's next rule number."""
         with self.transaction():
-            row = self.db.execute(
-                "UPDATE chats SET watch_seq = watch_seq + 1 WHERE id = ? RETURNING watch_seq",
-                [chat_id],
-            ).fetchone()
-            if row is None:  # no chat row (stores used without the bot): count instead
-                row = self.db.execute(
-                    "SELECT coalesce(max(number), 0) + 1 FROM watches WHERE chat_id = ?", [chat_id]
-                ).fetchone()
+            number = next_number(self.db, chat_id, "watch_seq")
             cur = self.db.execute(
                 "INSERT INTO watches (chat_id, thread_id, query, created, created_by, number) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                [chat_id, thread_id, query, self.now(), user_id, int(row[0])],
+                [chat_id, thread_id, query, self.now(), user_id, number],
             )
             watch_id = cur.lastrowid
         rows = list(self.db.query("SELECT * FROM watches WHERE id = ?", [watch_id]))

@@ -17,6 +17,7 @@ from dataclasses import asdict
 from bot.models import Article, Match, Priority, Recipient
 from bot.store.alertviews import AlertViewsMixin
 from bot.store.base import iso, parse_iso
+from bot.store.chats import next_number
 from bot.store.sameevent import WINDOW, Report, places, same_event
 
 PRIORITY_RANK = {"urgent": 0, "normal": 1, "low": 2}
@@ -45,8 +46,11 @@ class MatchesMixin(AlertViewsMixin):
             match_id = self._insert_match(article, match, now)
             if match_id is None:
                 return []  # matched before: nothing is matched twice
+            # Looked up once for all recipients: a pack may have thousands of them.
+            alerts = self._alerts_of_event(article, match, match_id)
+            alerts = {**alerts, **self._alerts_of_story(article.story_id)}  # the story wins
             for r in recipients:
-                existing = self._alert_for_story(r, article, match)
+                existing = alerts.get((r.chat_id, r.thread_id))
                 if existing is not None:
                     self._join(existing, match_id, priority, now)
                     continue
@@ -85,7 +89,7 @@ class MatchesMixin(AlertViewsMixin):
         priority: Priority,
         now: str,
     ) -> int | None:
-        number = self._next_number(r.chat_id)
+        number = next_number(self.db, r.chat_id, "alert_seq")
         row = self.db.execute(
             "INSERT OR IGNORE INTO alerts (chat_id, thread_id, rule_key, story_id, match_id, "
             "priority, state, next_attempt_at, created, number) "
@@ -108,19 +112,6 @@ class MatchesMixin(AlertViewsMixin):
         self._link(alert_id, match_id, now)
         return alert_id
 
-    def _next_number(self, chat_id: int) -> int:
-        """The chat's next alert number (a chat's first alert is #1)."""
-        row = self.db.execute(
-            "UPDATE chats SET alert_seq = alert_seq + 1 WHERE id = ? RETURNING alert_seq",
-            [chat_id],
-        ).fetchone()
-        if row is not None:
-            return int(row[0])
-        row = self.db.execute(
-            "SELECT coalesce(max(number), 0) + 1 FROM alerts WHERE chat_id = ?", [chat_id]
-        ).fetchone()
-        return int(row[0])
-
     def _link(self, alert_id: int, match_id: int, now: str) -> None:
         self.db.execute(
             "INSERT OR IGNORE INTO alert_matches (alert_id, match_id, added) VALUES (?, ?, ?)",
@@ -129,50 +120,61 @@ class MatchesMixin(AlertViewsMixin):
 
     # -- which alert a match joins --------------------------------------------
 
-    def _alert_for_story(self, r: Recipient, article: Article, match: Match) -> int | None:
-        """The recipient's alert for this article's story, or for the same event."""
-        row = self.db.execute(
-            "SELECT a.id FROM articles ar JOIN matches m ON m.article_id = ar.id "
-            "JOIN alert_matches am ON am.match_id = m.id JOIN alerts a ON a.id = am.alert_id "
-            "WHERE ar.story_id = ? AND a.chat_id = ? AND a.thread_id = ? ORDER BY a.id LIMIT 1",
-            [article.story_id, r.chat_id, r.thread_id],
-        ).fetchone()
-        if row is not None:
-            return int(row[0])
-        return self._alert_for_event(r, article, match)
+    def _alerts_of_story(self, story_id: int) -> dict[tuple[int, int], int]:
+        """(chat, topic) -> the alert that shows an article of this story there."""
+        rows = self.db.execute(
+            "SELECT a.chat_id, a.thread_id, min(a.id) FROM articles ar "
+            "JOIN matches m ON m.article_id = ar.id JOIN alert_matches am ON am.match_id = m.id "
+            "JOIN alerts a ON a.id = am.alert_id WHERE ar.story_id = ? "
+            "GROUP BY a.chat_id, a.thread_id",
+            [story_id],
+        ).fetchall()
+        return {(int(c), int(t)): int(a) for c, t, a in rows}
 
-    def _alert_for_event(self, r: Recipient, article: Article, match: Match) -> int | None:
+    def _alerts_of_event(
+        self, article: Article, match: Match, match_id: int
+    ) -> dict[tuple[int, int], int]:
+        """(chat, topic) -> the alert of an earlier report of the same event by another source.
+
+        The candidates are the rule's recent matches (few: one per item the rule fired on),
+        so this costs the same for one recipient as for thousands.
+        """
         moment = self.clock()
         about = places(tuple(getattr(match, "targets", ())), tuple(match.countries))
         later = Report(article.title, frozenset([match.rule_key]), moment, about)
         rows = self.db.query(
-            "SELECT a.id, a.created, ar.title, m.targets, m.countries FROM alerts a "
-            "JOIN matches m ON m.id = a.match_id "
+            "SELECT m.id, m.created, m.targets, m.countries, ar.title FROM matches m "
             "JOIN articles ar ON ar.id = m.article_id "
-            "WHERE a.chat_id = ? AND a.thread_id = ? AND a.created >= ? "
-            "ORDER BY a.id DESC LIMIT ?",
-            [r.chat_id, r.thread_id, iso(moment - WINDOW), MAX_EVENT_CANDIDATES],
+            "WHERE m.rule_key = ? AND m.created >= ? AND m.id != ? AND ar.source_id != ? "
+            "AND ar.story_id != ? ORDER BY m.id DESC LIMIT ?",
+            [
+                match.rule_key,
+                iso(moment - WINDOW),
+                match_id,
+                article.source_id,
+                article.story_id,
+                MAX_EVENT_CANDIDATES,
+            ],
         )
+        same = []
         for row in rows:
             created = parse_iso(row["created"])
             assert created is not None
             was_about = places(
                 tuple(json.loads(row["targets"])), tuple(json.loads(row["countries"]))
             )
-            earlier = Report(
-                row["title"], frozenset(self._rule_keys(row["id"])), created, was_about
-            )
-            if same_event(earlier, later):
-                return int(row["id"])
-        return None
-
-    def _rule_keys(self, alert_id: int) -> list[str]:
-        rows = self.db.execute(
-            "SELECT DISTINCT m.rule_key FROM alert_matches am JOIN matches m ON m.id = am.match_id "
-            "WHERE am.alert_id = ?",
-            [alert_id],
+            if same_event(Report(row["title"], later.rule_keys, created, was_about), later):
+                same.append(int(row["id"]))
+        if not same:
+            return {}
+        marks = ",".join("?" for _ in same)
+        found = self.db.execute(
+            "SELECT a.chat_id, a.thread_id, min(a.id) FROM alert_matches am "
+            f"JOIN alerts a ON a.id = am.alert_id WHERE am.match_id IN ({marks}) "
+            "GROUP BY a.chat_id, a.thread_id",
+            same,
         ).fetchall()
-        return [str(r[0]) for r in rows]
+        return {(int(c), int(t)): int(a) for c, t, a in found}
 
     # -- joining --------------------------------------------------------------
 

@@ -183,6 +183,7 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (alert_id, match_id)
     ) WITHOUT ROWID;
     CREATE INDEX alert_matches_match ON alert_matches(match_id);
+    CREATE INDEX matches_rule ON matches(rule_key, created);  -- a rule's recent matches
     INSERT INTO alert_matches (alert_id, match_id, added) SELECT id, match_id, created FROM alerts;
 
     ALTER TABLE alerts ADD COLUMN number INTEGER;                -- per chat: what people type

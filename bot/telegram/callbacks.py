@@ -212,12 +212,17 @@ def _first_line(reply: Reply) -> str:
 
 
 def _is_expanded(message: Message) -> bool:
-    """Whether the alert message shows its details now (its first button says Less)."""
+    """Whether the alert message shows its details now (Less button, or the details' lines).
+
+    While the mute choices are shown the buttons do not tell, so the text decides: only
+    the detailed form has a 'Published:' line.
+    """
     markup = message.reply_markup
-    if not isinstance(markup, InlineKeyboardMarkup) or not markup.inline_keyboard:
-        return False
-    first = markup.inline_keyboard[0][0]
-    return bool(first.callback_data and str(first.callback_data).startswith("c:"))
+    if isinstance(markup, InlineKeyboardMarkup) and markup.inline_keyboard:
+        first = str(markup.inline_keyboard[0][0].callback_data or "")
+        if first.startswith(("c:", "d:")):
+            return first.startswith("c:")
+    return "\nPublished: " in (message.text or "")
 
 
 async def _edit_markup(query: CallbackQuery, markup: InlineKeyboardMarkup) -> None:

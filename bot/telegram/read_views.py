@@ -29,13 +29,14 @@ def recent_list(views: Sequence[AlertView], offset: int, total: int, now: dateti
     for v in views:
         old = timefmt.is_old(v.published, v.created)
         mark = _STATE_MARK.get(v.state) or ("🗄" if old else "🚨" if v.priority == "urgent" else "•")
-        title = link(v.url, short(v.title, 70) or "(untitled)")
-        moment = v.published or v.created
-        when = timefmt.short(moment, v.timezone, now=now)
-        note = _STATE_NOTE.get(v.state, "")
+        title = link(v.url, short(v.title, 64) or "(untitled)")
+        when = timefmt.when(v.published or v.created, v.timezone, now=now)
         copies = f" +{len(v.sources) - 1}" if len(v.sources) > 1 else ""
-        meta = f"{escape(short(v.source_name, 24))}{copies} · {when} · /alert_{v.number}"
-        lines.append(f"{mark} #{v.number} {title}\n   {meta}" + (f"\n   {note}" if note else ""))
+        note = _STATE_NOTE.get(v.state, "")
+        lines.append(f"{mark} /alert_{v.number} {title}")
+        lines.append(f"   {escape(short(v.source_name, 20))}{copies} · {when}")
+        if note:
+            lines.append(f"   {note}")
     return "\n".join(lines)
 
 

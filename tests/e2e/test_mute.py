@@ -82,7 +82,7 @@ async def test_muting_a_rule_for_a_day_keeps_its_alerts_in_recent_and_unmute_end
     await bot.server.wait_until(muted_one)
     assert len(bot.alerts(USER)) == 1  # not sent…
     recent = await bot.ask("/recent", USER)
-    assert "🔕 #2 Syria: Council adopts" in recent.plain and "muted, not sent" in recent.plain
+    assert "🔕 /alert_2 Syria: Council adopts" in recent.plain and "muted, not sent" in recent.plain
     rules = await bot.ask("/rules", USER)
     assert "🔕 EU sanctions · until 28 Nov, 12:00 UTC" in rules.plain
     listing = await bot.ask("/unmute", USER)
