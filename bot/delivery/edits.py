@@ -59,7 +59,7 @@ class AlertEditor:
             self.pacer.record(chat.id, is_group(chat), clock())
             if pause is not None:
                 return pause
-            report.sent += 1
+            report.edited += 1
         return None
 
     async def _update(self, view: AlertView, chat: Chat, now: datetime) -> datetime | None:

@@ -67,6 +67,7 @@ class DeliveryReport:
     dead: int = 0
     held: int = 0
     muted: int = 0
+    edited: int = 0  # sent alerts whose message was brought up to date
     deferred: int = 0  # due but not allowed yet by the pacing
     paused: bool = False  # a RetryAfter is being honoured
     errors: list[str] = field(default_factory=list)
@@ -122,7 +123,7 @@ class OutboxWorker(WorkerLifecycle):
             except Exception:  # a bug in one run must not end delivery for good
                 log.exception("outbox: run failed")
                 report = DeliveryReport(paused=True)
-            busy = (report.sent or report.deferred) and not report.paused
+            busy = (report.sent or report.edited or report.deferred) and not report.paused
             await self.nap(busy_pause if busy else interval)
 
     # -- one pass ---------------------------------------------------------

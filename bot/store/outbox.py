@@ -138,19 +138,15 @@ class OutboxMixin(StoreBase):
         outcome: str = "sent",
         links_shown: int | None = None,
     ) -> None:
-        """The alert arrived; when it gained copies since it was formatted, its edit is due."""
-        grew = (
-            "(SELECT count(*) FROM alert_matches WHERE alert_id = alerts.id) > ?"
-            if links_shown is not None and outcome != "digest"
-            else "0"
-        )
-        params: list[Any] = [message_id, self.now()]
-        params += [links_shown] if grew != "0" else []
+        """The alert arrived. `links_shown`: how many matches the sent text showed; when the
+        alert gained more meanwhile (a copy joined during the send), its edit is due."""
         with self.transaction():
             self.db.execute(
                 "UPDATE alerts SET state = 'sent', attempts = attempts + 1, message_id = ?, "
-                f"sent_at = ?, last_error = NULL, edit_due = {grew} WHERE id = ?",
-                [*params, alert_id],
+                "sent_at = ?, last_error = NULL, edit_due = "
+                "(? IS NOT NULL AND (SELECT count(*) FROM alert_matches "
+                "WHERE alert_id = alerts.id) > ?) WHERE id = ?",
+                [message_id, self.now(), links_shown, links_shown, alert_id],
             )
             self.log_delivery(alert_id, outcome, None, message_id)
 
