@@ -1,12 +1,19 @@
 """News items for the alert-experience tests: one event told by several sources.
 
-Every text is ours. The shapes follow what the real sources publish (checked in
-stored copies, see docs in the issue-13 note): Council of the EU press releases
-title a sanctions decision "<context>: Council <verb> …" and open with "The
-Council today adopted …"; media reports of the same package paraphrase the
-headline and quote the release; UN press releases of the Security Council
-("SC/nnnnn") are reprinted verbatim by news wires; OFAC/Treasury releases name
-the "Specially Designated Nationals and Blocked Persons (SDN) List".
+Every text is ours. The shapes follow what the real sources publish (stored public
+pages): Council of the EU press releases title a decision "<context>: Council/EU
+<verb> …" ("Iran: Council adopts additional restrictive measures", "Russia's military
+aggression against Ukraine: EU imposes sanctions …", as reprinted at
+cyprus-daily.news/timeline-eu-response-to-russia-s-invasion-of-ukraine and
+cde.ual.es/en/tag/russia/page/20/) and open with "The Council today adopted …";
+media report the same package in their own words ("The EU Council has approved the
+17th package of sanctions against Russia", eu.news-pravda.com/world/2025/05/20/57202.html).
+UN press releases of the Security Council (SC/nnnnn, e.g.
+press.un.org/2023/sc15303.doc.htm "Security Council Renews Authorization to Inspect
+Vessels Suspected of Violating Libya Arms Embargo, Adopting Resolution 2684 (2023)")
+are reprinted nearly verbatim by news sites (famagusta-gazette.com/2021/06/04/…), and
+Treasury/OFAC releases name the "Specially Designated Nationals and Blocked Persons
+(SDN) List".
 """
 
 from __future__ import annotations
