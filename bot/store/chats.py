@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,18 +18,43 @@ _SEQUENCES = {"alert_seq": "alerts", "watch_seq": "watches"}
 def next_number(db: sqlite_utils.Database, chat_id: int, counter: str) -> int:
     """The chat's next alert or rule number (a chat's first is #1); numbers are never reused.
 
-    `counter` is 'alert_seq' or 'watch_seq'. A chat without a row (stores used without
-    the bot) counts its existing rows instead.
+    `counter` is 'alert_seq' or 'watch_seq'.
+    """
+    return next_numbers(db, [chat_id], counter)[0]
+
+
+def next_numbers(db: sqlite_utils.Database, chat_ids: Sequence[int], counter: str) -> list[int]:
+    """The next numbers for these chats, in order (a chat listed twice gets two).
+
+    One UPDATE per 500 chats, so numbering a pack's thousands of subscribers stays cheap.
+    A chat without a row (stores used without the bot) counts its existing rows instead.
     """
     table = _SEQUENCES[counter]
-    row = db.execute(
-        f"UPDATE chats SET {counter} = {counter} + 1 WHERE id = ? RETURNING {counter}", [chat_id]
-    ).fetchone()
-    if row is None:
-        row = db.execute(
-            f"SELECT coalesce(max(number), 0) + 1 FROM {table} WHERE chat_id = ?", [chat_id]
-        ).fetchone()
-    return int(row[0])
+    wanted = Counter(chat_ids)
+    last: dict[int, int] = {}
+    for size in sorted(set(wanted.values())):
+        ids = [c for c, k in wanted.items() if k == size]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" for _ in chunk)
+            rows = db.execute(
+                f"UPDATE chats SET {counter} = {counter} + ? WHERE id IN ({marks}) "
+                f"RETURNING id, {counter}",
+                [size, *chunk],
+            ).fetchall()
+            last.update({int(c): int(n) for c, n in rows})
+    for chat_id in wanted:
+        if chat_id not in last:
+            row = db.execute(
+                f"SELECT coalesce(max(number), 0) FROM {table} WHERE chat_id = ?", [chat_id]
+            ).fetchone()
+            last[chat_id] = int(row[0]) + wanted[chat_id]
+    given = {c: last[c] - wanted[c] for c in wanted}  # the number before this chat's first
+    out = []
+    for chat_id in chat_ids:
+        given[chat_id] += 1
+        out.append(given[chat_id])
+    return out
 
 
 def _chat(row: dict[str, Any]) -> Chat:

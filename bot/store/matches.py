@@ -17,7 +17,7 @@ from dataclasses import asdict
 from bot.models import Article, Match, Priority, Recipient
 from bot.store.alertviews import AlertViewsMixin
 from bot.store.base import iso, parse_iso
-from bot.store.chats import next_number
+from bot.store.chats import next_numbers
 from bot.store.sameevent import WINDOW, Report, places, same_event
 
 PRIORITY_RANK = {"urgent": 0, "normal": 1, "low": 2}
@@ -49,14 +49,14 @@ class MatchesMixin(AlertViewsMixin):
             # Looked up once for all recipients: a pack may have thousands of them.
             alerts = self._alerts_of_event(article, match, match_id)
             alerts = {**alerts, **self._alerts_of_story(article.story_id)}  # the story wins
-            for r in recipients:
+            new: list[Recipient] = []
+            for r in dict.fromkeys(recipients):
                 existing = alerts.get((r.chat_id, r.thread_id))
-                if existing is not None:
+                if existing is None:
+                    new.append(r)
+                else:
                     self._join(existing, match_id, priority, now)
-                    continue
-                alert_id = self._new_alert(r, article, match.rule_key, match_id, priority, now)
-                if alert_id is not None:
-                    alert_ids.append(alert_id)
+            alert_ids = self._new_alerts(new, article, match.rule_key, match_id, priority, now)
         return alert_ids
 
     def _insert_match(self, article: Article, match: Match, now: str) -> int | None:
@@ -80,37 +80,48 @@ class MatchesMixin(AlertViewsMixin):
         )
         return int(cur.lastrowid or 0) if cur.rowcount else None
 
-    def _new_alert(
+    def _new_alerts(
         self,
-        r: Recipient,
+        recipients: list[Recipient],
         article: Article,
         rule_key: str,
         match_id: int,
         priority: Priority,
         now: str,
-    ) -> int | None:
-        number = next_number(self.db, r.chat_id, "alert_seq")
-        row = self.db.execute(
+    ) -> list[int]:
+        """One alert per recipient, numbered in its chat, linked to the match; the new ids."""
+        if not recipients:
+            return []
+        numbers = next_numbers(self.db, [r.chat_id for r in recipients], "alert_seq")
+        self.db.conn.executemany(
             "INSERT OR IGNORE INTO alerts (chat_id, thread_id, rule_key, story_id, match_id, "
             "priority, state, next_attempt_at, created, number) "
             "VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
             [
-                r.chat_id,
-                r.thread_id,
-                rule_key,
-                article.story_id,
-                match_id,
-                priority,
-                now,
-                now,
-                number,
+                (
+                    r.chat_id,
+                    r.thread_id,
+                    rule_key,
+                    article.story_id,
+                    match_id,
+                    priority,
+                    now,
+                    now,
+                    n,
+                )
+                for r, n in zip(recipients, numbers, strict=True)
             ],
         )
-        if not row.rowcount:
-            return None
-        alert_id = int(row.lastrowid or 0)
-        self._link(alert_id, match_id, now)
-        return alert_id
+        # Only this call inserts alerts with this (new) match as their own.
+        self.db.execute(
+            "INSERT OR IGNORE INTO alert_matches (alert_id, match_id, added) "
+            "SELECT id, match_id, created FROM alerts WHERE match_id = ?",
+            [match_id],
+        )
+        rows = self.db.execute(
+            "SELECT id FROM alerts WHERE match_id = ? ORDER BY id", [match_id]
+        ).fetchall()
+        return [int(r[0]) for r in rows]
 
     def _link(self, alert_id: int, match_id: int, now: str) -> None:
         self.db.execute(

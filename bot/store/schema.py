@@ -191,8 +191,7 @@ MIGRATIONS: list[str] = [
     UPDATE alerts SET number = (
         SELECT count(*) FROM alerts b WHERE b.chat_id = alerts.chat_id AND b.id <= alerts.id
     );
-    CREATE INDEX alerts_number ON alerts(chat_id, number);
-    CREATE INDEX alerts_story ON alerts(chat_id, thread_id, story_id);
+    CREATE INDEX alerts_match ON alerts(match_id);  -- (by chat and number: alerts_chat)
 
     ALTER TABLE watches ADD COLUMN number INTEGER;
     UPDATE watches SET number = (
