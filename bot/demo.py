@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +12,9 @@ import yaml
 
 from bot.config import Settings, data_dir
 from bot.errors import ConfigError
-from bot.models import AlertView, Source
+from bot.models import Source
 from bot.runtime import Runtime
+from bot.store.base import utcnow
 
 DEMO_CHAT = 1  # a stand-in private chat subscribed to every shipped pack
 
@@ -35,14 +37,17 @@ def load_demo_feeds(seeds: Path) -> list[DemoFeed]:
         raise ConfigError(f"cannot read the demo catalog {path}: {exc}") from None
 
 
-def story_messages(views: list[AlertView]) -> list[AlertView]:
-    """The messages a chat would get: one per story, naming every rule (as the outbox sends)."""
-    from bot.delivery.outbox import merged
+POLL_DELAY = timedelta(minutes=10)
 
-    by_story: dict[int, list[AlertView]] = {}
-    for view in views:
-        by_story.setdefault(view.story_id, []).append(view)
-    return [merged(group[0], group[1:]) for group in by_story.values()]
+
+@dataclass
+class ReplayClock:
+    """The store's clock during the demo: a set moment, else the real time."""
+
+    at: datetime | None = None
+
+    def __call__(self) -> datetime:
+        return self.at or utcnow()
 
 
 def run_demo(settings: Settings, out: Callable[[str], None] = print) -> int:
@@ -50,20 +55,29 @@ def run_demo(settings: Settings, out: Callable[[str], None] = print) -> int:
     from bot.delivery.format import format_alert, html_to_text
     from bot.sources.parse import parse_feed
 
-    # The sample items are dated when they were written: show them whatever today is.
-    runtime = Runtime.open(replace(settings, max_item_age=None), with_sources=False)
+    feeds = load_demo_feeds(data_dir("seeds"))
+    parsed = [
+        (feed, parse_feed(feed.path.read_bytes(), feed.source, feed.source.url, None))
+        for feed in feeds
+    ]
+    # Each item is replayed as if polled ten minutes after it was published, so alerts
+    # are judged fresh or old (bot.delivery.timefmt.is_old) as they would have been then.
+    clock = ReplayClock()
+    runtime = Runtime.open(settings, clock, with_sources=False)
     try:
         store = runtime.store
         store.upsert_chat(DEMO_CHAT, "private", "demo")
         store.subscribe(DEMO_CHAT, runtime.registry.pack_ids())
-        feeds = load_demo_feeds(data_dir("seeds"))
         store.sync_sources([f.source for f in feeds])
         seen = new = 0
-        for feed in feeds:
-            entries = parse_feed(feed.path.read_bytes(), feed.source, feed.source.url, None)
-            result = runtime.pipeline.ingest(feed.source, entries)
-            seen, new = seen + result.seen, new + result.new_articles
-        messages = story_messages(list(reversed(store.recent_alerts(DEMO_CHAT, limit=1000))))
+        for feed, entries in parsed:
+            for entry in entries:
+                clock.at = entry.published + POLL_DELAY if entry.published else None
+                result = runtime.pipeline.ingest(feed.source, [entry])
+                seen, new = seen + result.seen, new + result.new_articles
+            clock.at = None
+        # One alert per story and chat already (bot.store.matches): one message each.
+        messages = list(reversed(store.recent_alerts(DEMO_CHAT, limit=1000)))
         for view in messages:
             out("─" * 72)
             out(html_to_text(format_alert(view)))

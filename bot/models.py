@@ -137,6 +137,8 @@ class Match:
     summary: str  # the 1-3 sentences that carried the match, lead first
     highlights: tuple[tuple[int, int], ...]  # offsets into `summary` of matched terms
     explanation: str  # e.g. 'European Parliament + resolution /s Belarus'
+    actors: tuple[str, ...] = ()  # ISO2 of who takes the act
+    targets: tuple[str, ...] = ()  # ISO2 of whom the act is aimed at
 
 
 class EntityResolver(Protocol):
@@ -164,6 +166,7 @@ class Chat:
     quiet_start: int | None = None  # hour 0-23 in `timezone`
     quiet_end: int | None = None
     last_digest_at: datetime | None = None
+    digest_hour: int = 8  # local hour of the daily digest
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,7 @@ class Watch:
     thread_id: int
     query: str
     created: datetime
+    number: int = 0  # the chat's own number for it (a chat's first rule is #1)
 
     @property
     def rule_key(self) -> str:
@@ -219,6 +223,28 @@ class AlertView:
     last_error: str | None = None
     listing: ListPublicationView | None = None  # set when the story is a list publication
     listed: tuple[ListedMention, ...] = ()  # listed persons/entities the article names
+    number: int = 0  # the alert's number in its chat (what people type: /alert 3)
+    timezone: str = "UTC"  # the chat's time zone: every time shown is in it
+    rules: tuple[str, ...] = ()  # names of every rule that fired on the story, lead first
+    sources: tuple[StorySource, ...] = ()  # every copy of the story, the lead first
+    actors: tuple[str, ...] = ()  # ISO2 of who takes the act (from the lead match)
+    targets: tuple[str, ...] = ()  # ISO2 of whom it is aimed at
+    message_id: int | None = None  # the chat message that shows it, once sent
+    article_text: str = ""  # the lead article's text; filled only for the detailed view
+    muted: bool = False  # the story or every rule of it is muted in the chat now
+    links: int = 0  # matches (rules x copies) the alert had when this view was read
+
+
+@dataclass(frozen=True)
+class StorySource:
+    """One published copy of a story: who published it, where and when."""
+
+    name: str
+    url: str
+    tier: Tier
+    published: datetime | None
+    seen: datetime  # when the bot fetched it
+    title: str = ""
 
 
 @dataclass(frozen=True)

@@ -224,9 +224,9 @@ def _count(api: BotApiServer) -> dict[tuple[int, str], int]:
     titles = {item(n)[0] for n in range(ITEMS)}
     counts: dict[tuple[int, str], int] = {}
     for message in api.sent():
-        first = message.plain.splitlines()[0] if message.plain else ""
-        title = first.removeprefix("🚨 ").strip()
-        if title in titles:
+        # The headline is the alert's fourth line (the finding leads); find it among them.
+        title = next((line for line in message.plain.splitlines() if line in titles), None)
+        if title is not None:
             key = (message.chat_id, title)
             counts[key] = counts.get(key, 0) + 1
     return counts

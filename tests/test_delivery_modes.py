@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from telegram.error import (
     TimedOut,
 )
 
-from bot.delivery.digest import DigestWorker, digest_due
+from bot.delivery.digest import DigestWorker, digest_due, next_daily_slot
 from bot.delivery.errors import classify, seconds
 from bot.delivery.outbox import OutboxWorker
 from bot.delivery.quiet import in_window, quiet_until
@@ -122,10 +123,22 @@ async def test_digest_to_a_blocked_chat_kills_its_alerts(store: Store, clock: Fa
 
 def test_digest_due() -> None:
     now = datetime(2026, 1, 1, 12, tzinfo=UTC)
-    assert digest_due(Chat(1, digest="daily"), now)  # never sent
-    assert not digest_due(Chat(1, digest="daily", last_digest_at=now - timedelta(hours=23)), now)
-    assert digest_due(Chat(1, digest="daily", last_digest_at=now - timedelta(hours=24)), now)
+    assert digest_due(Chat(1, digest="hourly"), now)  # never sent
+    assert not digest_due(Chat(1, digest="hourly", last_digest_at=now - timedelta(minutes=59)), now)
+    assert digest_due(Chat(1, digest="hourly", last_digest_at=now - timedelta(hours=1)), now)
     assert not digest_due(Chat(1, digest="off"), now)
+
+
+def test_daily_digest_goes_at_the_chat_hour_in_its_time_zone() -> None:
+    # A daily digest is sent once a day at the chat's hour (default 08:00, local time).
+    chat = Chat(1, digest="daily", timezone="Europe/Berlin", digest_hour=8)
+    slot = datetime(2026, 1, 1, 7, tzinfo=UTC)  # 08:00 CET
+    sent_yesterday = replace(chat, last_digest_at=slot - timedelta(hours=20))
+    assert not digest_due(sent_yesterday, slot - timedelta(minutes=1))
+    assert digest_due(sent_yesterday, slot)
+    assert not digest_due(replace(chat, last_digest_at=slot), slot + timedelta(hours=23))
+    assert digest_due(replace(chat, last_digest_at=slot), slot + timedelta(hours=24))
+    assert next_daily_slot(chat, slot + timedelta(hours=1)) == slot + timedelta(days=1)
 
 
 @pytest.mark.parametrize(

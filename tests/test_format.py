@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
+from telegram import InlineKeyboardMarkup
 
 from bot.delivery.format import (
     alert_keyboard,
@@ -14,12 +15,13 @@ from bot.delivery.format import (
     format_alert_detail,
     format_digest,
     html_to_text,
+    mute_keyboard,
     no_link_preview,
     split_html,
     validate_telegram_html,
 )
 from bot.delivery.htmlsplit import utf16_len
-from bot.models import AlertView
+from bot.models import AlertView, StorySource
 
 SUMMARY = "The European Parliament adopted a resolution on Belarus. Sanctions should apply."
 
@@ -51,19 +53,65 @@ def make_view(**changes: object) -> AlertView:
     return replace(view, **changes)  # type: ignore[arg-type]
 
 
-def test_alert_has_every_part() -> None:
+def test_alert_leads_with_the_finding_then_source_and_headline() -> None:
     html = format_alert(make_view(other_sources=(("Daily Wire", "https://news.example/b"),)))
     assert validate_telegram_html(html) == []
-    first = html.splitlines()[0]
+    lines = html.splitlines()
+    # Line 1, what a notification shows: the act (rule) and whom it is about.
+    assert lines[0] == "<b>EU measures on Belarus</b> · 🇧🇾 Belarus, 🇷🇺 Russia"
+    # Line 2: the lead sentence of the summary, matched words in bold.
     assert (
-        first == '<b><a href="https://example.org/news/1">Parliament resolution on Belarus</a></b>'
+        lines[1] == "The <b>European Parliament</b> adopted a <b>resolution</b> on <b>Belarus</b>."
     )
-    assert "European Parliament · official · 2026-11-27" in html
-    assert "Rule: <i>EU measures on Belarus</i> · 🇧🇾 BY 🇷🇺 RU" in html
-    assert "The <b>European Parliament</b> adopted a <b>resolution</b> on <b>Belarus</b>." in html
+    assert lines[2] == "📰 European Parliament · official · 27 Nov, 10:00 UTC"
+    assert lines[3] == '<a href="https://example.org/news/1">Parliament resolution on Belarus</a>'
+    assert "Sanctions should apply." in html  # the rest of the evidence
     assert "Why: European Parliament + resolution /s Belarus" in html
-    assert '🔗 <a href="https://example.org/news/1">https://example.org/news/1</a>' in html
-    assert 'Also reported by <a href="https://news.example/b">Daily Wire</a>' in html
+    assert 'Also: <a href="https://news.example/b">Daily Wire</a>' in html
+
+
+def test_actors_and_targets_lead_when_known() -> None:
+    html = format_alert(make_view(actors=("EU",), targets=("RU", "BY")))
+    assert html.splitlines()[0] == "<b>EU measures on Belarus</b> · 🇪🇺 EU → 🇷🇺 Russia, 🇧🇾 Belarus"
+    detail = format_alert_detail(make_view(actors=("EU",), targets=("RU",)))
+    assert "Who acts: 🇪🇺 EU" in detail and "Aimed at: 🇷🇺 Russia" in detail
+
+
+def test_evidence_after_the_lead_is_in_reading_order() -> None:
+    # The summary leads with the strongest sentence; the others follow as the article has them.
+    summary = "Third sentence matters most. First one. Second one."
+    article = "First one. Second one. Third sentence matters most."
+    view = make_view(summary=summary, highlights=(), article_text=article)
+    lines = format_alert(view).splitlines()
+    assert lines[1] == "Third sentence matters most."
+    assert "First one. Second one." in format_alert(view)
+    assert "First one. Second one. Third sentence matters most." in format_alert_detail(view)
+
+
+def test_bold_never_takes_in_punctuation() -> None:
+    text = "They are added to the Specially Designated Nationals (SDN) List."
+    start = text.index("SDN")
+    html = format_alert(make_view(summary=text, highlights=((start, len(text) - 1),)))
+    assert "(<b>SDN</b>) <b>List</b>." in html
+    quoted = 'It called Belarus a "satellite state of Russia", urging more.'
+    a, b = quoted.index('"'), quoted.index(",")
+    assert '"<b>satellite state of Russia</b>",' in format_alert(
+        make_view(summary=quoted, highlights=((a, b),))
+    )
+
+
+def test_times_are_in_the_chat_time_zone() -> None:
+    html = format_alert(make_view(timezone="Europe/Berlin"))
+    assert "27 Nov, 11:00 CET" in html
+
+
+def test_an_old_item_says_so_first_and_is_never_urgent_looking() -> None:
+    old = make_view(priority="urgent", published=datetime(2024, 2, 26, 10, 0, tzinfo=UTC))
+    html = format_alert(old)
+    assert html.startswith("🗄 From 26 Feb 2024 · <b>EU measures on Belarus</b>")
+    assert "🚨" not in html
+    assert "26 Feb 2024, 10:00 UTC" in html
+    assert "(old item)" in format_alert_detail(old)
 
 
 def test_urgent_alert_is_marked() -> None:
@@ -92,7 +140,7 @@ def test_unsafe_urls_are_not_linked() -> None:
     html = format_alert(make_view(url="javascript:alert(1)"))
     assert validate_telegram_html(html) == []
     assert "href" not in html
-    assert "Link: javascript:alert(1)" in html
+    assert "Parliament resolution on Belarus (javascript:alert(1))" in html
 
 
 def test_quotes_in_url_cannot_close_the_attribute() -> None:
@@ -105,9 +153,9 @@ def test_highlights_out_of_range_and_overlapping_are_safe() -> None:
     view = make_view(highlights=((-5, 3), (2, 8), (40, 10), (70, 500)))
     html = format_alert(view)
     assert validate_telegram_html(html) == []
-    assert "<b>The Euro</b>pean" in html
-    assert "<b>uld apply.</b>" in html
-    assert html_to_text(html).count(SUMMARY[:60]) == 1
+    assert "<b>The Euro</b>pean" in html  # a span cut inside a word stays as it was
+    assert "sho<b>uld apply</b>." in html  # the final period stays outside the bold
+    assert html_to_text(html).count("The European Parliament adopted a resolution") == 1
 
 
 def test_long_summary_is_cut_with_ellipsis_and_fits_one_message() -> None:
@@ -125,35 +173,57 @@ def test_control_characters_and_lone_surrogates_are_removed() -> None:
 
 def test_bad_country_codes_are_shown_without_flags() -> None:
     html = format_alert(make_view(countries=("by", "X<1")))
-    assert "🇧🇾 BY X&lt;1" in html
+    assert "🇧🇾 Belarus, X&lt;1" in html
 
 
-def test_detail_lists_every_source_and_state() -> None:
-    sources = tuple((f"Outlet {n}", f"https://n{n}.example/x") for n in range(12))
-    view = make_view(other_sources=sources, state="failed", attempts=3, last_error="timed out")
+def test_detail_lists_every_source_with_its_time_and_no_internals() -> None:
+    published = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+    sources = tuple(
+        StorySource(f"Outlet {n}", f"https://n{n}.example/x", "media", published, published)
+        for n in range(12)
+    )
+    lead = StorySource(
+        "European Parliament", "https://example.org/news/1", "official", published, published
+    )
+    view = make_view(
+        sources=(lead, *sources),
+        state="failed",
+        attempts=3,
+        last_error="timed out",
+        rules=("EU measures on Belarus", "Calls for sanctions"),
+        number=3,
+    )
     html = format_alert_detail(view)
     assert validate_telegram_html(html) == []
-    for name, url in sources:
-        assert f'<a href="{url}">{name}</a>' in html
-    assert "Alert <code>#7</code> · state <code>failed</code> · attempts 3" in html
-    assert "Last error: timed out" in html
-    # the short alert caps the list
-    assert "and 7 more" in format_alert(view)
+    for s in sources:
+        assert f'<a href="{s.url}">{s.name}</a> · media · 27 Nov, 10:00 UTC' in html
+    assert "Rules: EU measures on Belarus; Calls for sanctions" in html
+    assert "Published: 27 Nov, 10:00 UTC" in html
+    assert "Alert #3 in this chat" in html
+    text = html_to_text(html).lower()
+    for internal in ("state", "attempts", "priority", "pack:", "story 3", "article 4", "timed out"):
+        assert internal not in text, internal
+    # The short alert caps the list, and keeps every rule the detail shows.
+    short = format_alert(view)
+    assert "and 7 more" in short
+    assert "Rules: EU measures on Belarus; Calls for sanctions" in short
 
 
 def test_digest_groups_by_rule_with_counts() -> None:
     views = [
-        make_view(id=1),
-        make_view(id=2, title="Second <item>"),
-        make_view(id=3, rule_name="UN Security Council", rule_key="pack:unsc"),
+        make_view(id=1, number=11),
+        make_view(id=2, number=12, title="Second <item>"),
+        make_view(id=3, number=13, rule_name="UN Security Council", rule_key="pack:unsc"),
     ]
-    html = format_digest(views, "daily")
+    html = format_digest(views, "daily", tz="Europe/Berlin", now=views[0].created)
     assert validate_telegram_html(html) == []
     assert html.startswith("📬 <b>Daily digest</b>: 3 alerts")
     assert "<b>EU measures on Belarus</b> (2)" in html
     assert "<b>UN Security Council</b> (1)" in html
     assert "Second &lt;item&gt;" in html
-    assert "/alert 3" in html
+    assert "/alert_13 <a href" in html  # the per-chat number, tappable
+    assert "European Parliament · 27 Nov, 11:00 CET" in html  # publication time, chat zone
+    assert "/alert 3" not in html and "/alert_3" not in html  # never the global id
 
 
 def test_split_keeps_short_messages_whole() -> None:
@@ -241,10 +311,18 @@ def test_validator_catches_what_telegram_rejects(html: str, problem: str) -> Non
 
 
 def test_keyboard_and_preview() -> None:
-    keyboard = alert_keyboard(42)
-    buttons = keyboard.inline_keyboard[0]
-    assert [(b.text, b.callback_data) for b in buttons] == [
-        ("Details", "d:42"),
-        ("Mute 24h", "m:42"),
+    def labels(keyboard: InlineKeyboardMarkup) -> list[tuple[str, str]]:
+        return [(b.text, str(b.callback_data)) for row in keyboard.inline_keyboard for b in row]
+
+    assert labels(alert_keyboard(42)) == [("Details", "d:42"), ("🔕 Mute…", "m:42")]
+    assert labels(alert_keyboard(42, expanded=True, muted=True)) == [
+        ("Less", "c:42"),
+        ("🔔 Unmute", "u:42"),
+    ]
+    assert labels(mute_keyboard(42, ["EU sanctions", "Calls"])) == [
+        ("🔕 This story", "ms:42"),
+        ("🔕 EU sanctions · 24 h", "mr:42:0"),
+        ("🔕 Calls · 24 h", "mr:42:1"),
+        ("Cancel", "mx:42"),
     ]
     assert no_link_preview().is_disabled is True

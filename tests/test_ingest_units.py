@@ -22,7 +22,7 @@ from bot.sources.listing import split_selector
 from bot.sources.placeholders import check_placeholders, expand_url
 from bot.sources.state import SourceHealth
 from bot.sources.textutil import extract_text, parse_date
-from bot.telegram.views import sources_list
+from bot.telegram.settings_views import sources_list
 from tests.support.pages import article_page, paragraphs
 
 FEEDS = Path(__file__).resolve().parent / "feeds"
@@ -225,7 +225,9 @@ def test_sources_view_says_which_need_a_browser() -> None:
         enabled=False,
         needs_browser=True,
     )
-    assert "needs a browser (the site blocks bots), not polled" in sources_list([health])
+    line = sources_list([health], "UTC", utc(2026, 12, 1)).splitlines()[1]
+    assert "ep-press" in line and "needs a browser, not polled" in line
+    assert len(line) <= 40  # /sources lines fit a phone (issue 13)
 
 
 def test_shipped_catalog_has_no_google_news_and_enough_outlets() -> None:

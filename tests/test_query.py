@@ -15,14 +15,17 @@ from bot.matching.query import (
     Near,
     Node,
     Not,
+    OperatorTypo,
     Or,
     Prefix,
     Scope,
     Term,
     Within,
     format_query,
+    lowercase_operators,
     parse_query,
 )
+from bot.matching.text import words
 
 
 class Resolver:
@@ -69,11 +72,57 @@ def p(text: str) -> Term:
         ("text:(a OR b)", Scope("text", Or((w("a"), w("b"))))),
         ("U.S.", Term("U.S.", ("u", "s"))),  # punctuation inside a bare word: a phrase
         ("Lukaschénko", Term("Lukaschénko", ("lukaschenko",))),
-        ("or and not near", And(tuple(w(x) for x in ("or", "and", "not", "near")))),
+        # Lower-case or/and/not are the operators (what people typing mean); quoted, words.
+        ("a or b", Or((w("a"), w("b")))),
+        ("a and b not c", And((w("a"), w("b"), Not(w("c"))))),
+        ('"or" "and" "not" near', And((p("or"), p("and"), p("not"), w("near")))),
     ],
 )
 def test_each_operator(query: str, tree: Node) -> None:
     assert parse_query(query) == tree
+
+
+def test_lowercase_operators_are_reported_for_the_echo() -> None:
+    assert lowercase_operators("Belarus or Russia and not Iran") == ("or", "and", "not")
+    assert lowercase_operators('Belarus OR "or"') == ()
+
+
+@pytest.mark.parametrize(
+    ("query", "word", "replacement"),
+    [
+        ("Belarus NAER/5 sanctions", "NAER/5", "NEAR/5"),
+        ("Belarus NEAR5 sanctions", "NEAR5", "NEAR/5"),
+        ("Belarus near-5 sanctions", "near-5", "NEAR/5"),
+        ("Belarus NERA/3 sanctions", "NERA/3", "NEAR/3"),
+        ("Belarus /5 sanctions", "/5", "NEAR/5"),
+        ("Belarus ADN sanctions", "ADN", "AND"),
+        ("Belarus RO Russia", "RO", "OR"),
+        ("Belarus NTO Russia", "NTO", "NOT"),
+    ],
+)
+def test_operator_near_misses_are_refused_with_what_was_meant(
+    query: str, word: str, replacement: str
+) -> None:
+    with pytest.raises(OperatorTypo) as info:
+        parse_query(query)
+    assert (info.value.word, info.value.replacement) == (word, replacement)
+    assert query[info.value.position :].startswith(word)
+
+
+@pytest.mark.parametrize("word", ["Belarus/Russia", "and/or", "24/7", "EAR/5"])
+def test_other_words_with_a_slash_are_refused_unless_quoted(word: str) -> None:
+    with pytest.raises(QuerySyntaxError) as info:
+        parse_query(f"sanctions {word}")
+    assert info.value.position == len("sanctions ") and f'"{word}"' in info.value.expected
+    quoted = parse_query(f'sanctions "{word}"')
+    assert isinstance(quoted, And) and quoted.children[1] == Term(word, words(word), quoted=True)
+
+
+@pytest.mark.parametrize("word", ["nuclear", "near", "NATO", "nectar5", "ORE", "Ro"])
+def test_ordinary_words_are_not_taken_for_operator_typos(word: str) -> None:
+    assert parse_query(f"sanctions {word}") == And(
+        (w("sanctions"), Term(word, tuple(word.lower().split())))
+    )
 
 
 @pytest.mark.parametrize(

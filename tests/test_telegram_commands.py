@@ -9,14 +9,22 @@ import pytest
 
 from bot.errors import QuerySyntaxError
 from bot.models import Article, Watch
-from bot.telegram import views
+from bot.store.articles import SearchHit
+from bot.telegram import read_views, settings_views, views
 from bot.telegram.commands import COMMANDS, bot_commands, command
-from bot.telegram.keyboards import AlertAction, PageAction, parse_callback, recent_keyboard
+from bot.telegram.keyboards import (
+    AlertAction,
+    PageAction,
+    SearchPage,
+    SettingAction,
+    parse_callback,
+    recent_keyboard,
+)
 from tests.support.tghtml import parse_html
 
 DESIGN_COMMANDS = {
     "start", "help", "subscribe", "unsubscribe", "packs", "watch", "unwatch", "rules", "test",
-    "recent", "search", "alert", "digest", "quiet", "sources",
+    "recent", "search", "alert", "digest", "quiet", "sources", "settings", "unmute", "stop",
 }  # fmt: skip
 
 
@@ -29,7 +37,8 @@ def test_table_covers_the_design_and_is_valid_for_set_my_commands() -> None:
         assert 1 <= len(c.description) <= 256
     changing = {c.name for c in COMMANDS if c.admin_only}
     assert changing == {
-        "subscribe", "unsubscribe", "watch", "unwatch", "digest", "quiet", "timezone"
+        "subscribe", "unsubscribe", "watch", "unwatch", "digest", "quiet", "timezone", "unmute",
+        "stop",
     }  # fmt: skip
     assert command("watch").usage == "/watch <query>"
     assert command("help").usage == "/help"
@@ -39,7 +48,21 @@ def test_table_covers_the_design_and_is_valid_for_set_my_commands() -> None:
     ("data", "expected"),
     [
         ("d:12", AlertAction("details", 12)),
+        ("c:12", AlertAction("collapse", 12)),
         ("m:7", AlertAction("mute", 7)),
+        ("ms:7", AlertAction("mute_story", 7)),
+        ("mr:7:1", AlertAction("mute_rule", 7, 1)),
+        ("mr:7:10", None),
+        ("u:7", AlertAction("unmute", 7)),
+        ("q:4:5", SearchPage(4, 5)),
+        ("um:pack:eu-sanctions", SettingAction("unmute_key", "pack:eu-sanctions")),
+        ("um:story:1", None),
+        ("s:digest:daily", SettingAction("digest", "daily")),
+        ("s:drop:tables", None),
+        ("tz:Europe/Berlin", SettingAction("timezone", "Europe/Berlin")),
+        ("tz:../etc", None),
+        ("sub:eu-sanctions", SettingAction("subscribe", "eu-sanctions")),
+        ("sub:EU sanctions", None),
         ("r:5:10", PageAction(5, 10)),
         ("r:20:0", PageAction(20, 0)),
         ("r:21:0", None),
@@ -79,21 +102,38 @@ def test_views_escape_user_and_feed_text() -> None:
         id=1, source_id="s", guid="g", url='https://e.org/?a=1&b="2"', canonical_url="c",
         title=hostile, text="", published=None, fetched=now, content_hash="h", story_id=1,
     )  # fmt: skip
+    mute = settings_views.Mute("pack:p", hostile, now)
     texts = [
-        views.rules_list(["p"], [watch], 0),
-        views.watch_added(watch, hostile, 2, 5),
-        views.test_result(hostile, 1, [article]),
-        views.search_results(hostile, [article]),
-        views.bad_search(hostile, hostile),
-        views.query_error(hostile, QuerySyntaxError("bad", 3, "a term <x>")),
+        views.rules_list(
+            ["p"], [watch], 0, {3: (2, hostile)}, [settings_views.mute_line(mute, "UTC", now)]
+        ),
+        settings_views.unmute_list([mute], "UTC", now),
+        views.watch_added(watch, hostile, 2, [article], "", ""),
+        views.test_result(hostile, 1, [article], "", ""),
+        read_views.search_results(
+            hostile, [SearchHit(article, hostile)], 1, 0, {"s": hostile}, "UTC", now, 100
+        ),
+        read_views.bad_search(hostile, hostile),
+        read_views.nothing_found(hostile, [(hostile, 2)]),
+        views.query_error(hostile, QuerySyntaxError("bad", 3, "a term <x>"), [hostile]),
+        views.did_you_mean("watch", hostile, "x", hostile),
         views.usage(command("watch"), hostile),
-        views.poll_report([hostile]),
+        views.duplicate_watch(watch, hostile),
+        settings_views.poll_report([settings_views.PollLine(hostile, False, 0, 0, hostile)]),
+        settings_views.unknown_zone(hostile, [hostile]),
     ]
     for text in texts:
         plain, _ = parse_html(text)  # raises when Telegram would refuse it
         assert hostile in plain
     plain, _ = parse_html(views.help_text(True))
     assert "/sources add <id> <url> [rss|atom|json]" in plain
+
+
+def test_help_writes_commands_bare_so_they_can_be_tapped() -> None:
+    html = views.help_text(True)
+    assert "<code>/" not in html  # a <code> command can only be copied, not tapped
+    for c in COMMANDS:
+        assert f"\n/{c.name}" in html
 
 
 def test_query_error_puts_the_caret_under_the_position() -> None:

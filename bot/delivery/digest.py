@@ -1,17 +1,18 @@
 """Digests: one message per chat (and topic) per period, grouping the chat's pending alerts.
 
 A chat whose digest is ``hourly`` or ``daily`` gets no individual alerts (the
-outbox worker skips it). When its period has passed since ``last_digest_at``
-(or it never had one), its due alerts are formatted with `format_digest`, sent
-and marked sent together; then ``last_digest_at`` moves to now. Quiet hours
-hold digests too; muted rules' alerts are dropped as in the outbox.
+outbox worker skips it). An hourly digest goes when an hour has passed since
+``last_digest_at`` (or it never had one); a daily one at the chat's
+``digest_hour`` (local time), once a day. Its due alerts are formatted with
+`format_digest`, sent and marked sent together; then ``last_digest_at`` moves to
+now. Quiet hours hold digests too; muted alerts are kept out as in the outbox.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from bot.delivery.errors import classify
 from bot.delivery.format import format_digest
@@ -19,6 +20,7 @@ from bot.delivery.lifecycle import WorkerLifecycle
 from bot.delivery.outbox import Backoff, Clock, DeliveryReport, record_failure
 from bot.delivery.quiet import quiet_until
 from bot.delivery.sender import MessageSender, Outgoing, Sender
+from bot.delivery.timefmt import zone
 from bot.models import AlertView, Chat
 from bot.store import Store
 
@@ -26,11 +28,30 @@ PERIODS = {"hourly": timedelta(hours=1), "daily": timedelta(days=1)}
 
 
 def digest_due(chat: Chat, now: datetime) -> bool:
-    """Whether the chat's digest period has passed."""
+    """Whether the chat's digest is due: an hour since the last, or the daily hour passed."""
+    if chat.digest == "daily":
+        return chat.last_digest_at is None or chat.last_digest_at < last_daily_slot(chat, now)
     period = PERIODS.get(chat.digest)
     if period is None:
         return False
     return chat.last_digest_at is None or now - chat.last_digest_at >= period
+
+
+def last_daily_slot(chat: Chat, now: datetime) -> datetime:
+    """The latest moment at or before `now` when the chat's daily digest was scheduled."""
+    tz = zone(chat.timezone)
+    local = now.astimezone(tz)
+    slot = datetime.combine(local.date(), time(chat.digest_hour % 24), tzinfo=tz)
+    if slot > local:
+        slot = datetime.combine(
+            local.date() - timedelta(days=1), time(chat.digest_hour % 24), tzinfo=tz
+        )
+    return slot
+
+
+def next_daily_slot(chat: Chat, now: datetime) -> datetime:
+    """When the chat's next daily digest goes (for the replies that say so)."""
+    return last_daily_slot(chat, now) + timedelta(days=1)
 
 
 class DigestWorker(WorkerLifecycle):
@@ -82,14 +103,13 @@ class DigestWorker(WorkerLifecycle):
             self.store.update_chat_settings(chat.id, last_digest_at=now)
 
     def _collect(self, chat: Chat, now: datetime, report: DeliveryReport) -> list[AlertView]:
-        muted = self.store.muted_rules(chat.id, now)
         views = []
         for alert_id in self.store.due_digest_alert_ids(chat.id, now):
             view = self.store.alert_view(alert_id)
             if view is None:
                 continue
-            if view.rule_key in muted:
-                self.store.mark_muted(view.id, "rule muted in this chat")
+            if view.muted:
+                self.store.mark_muted(view.id, "story or rules muted in this chat")
                 report.muted += 1
                 continue
             views.append(view)
@@ -99,7 +119,8 @@ class DigestWorker(WorkerLifecycle):
         self, chat: Chat, thread_id: int, views: list[AlertView], report: DeliveryReport
     ) -> bool:
         """Send one digest message; True when it arrived and its alerts are marked sent."""
-        out = Outgoing(chat.id, thread_id, format_digest(views, chat.digest))
+        html = format_digest(views, chat.digest, tz=chat.timezone, now=self.clock())
+        out = Outgoing(chat.id, thread_id, html, silent=all(v.priority == "low" for v in views))
         try:
             message_id = await self.sender.send(out)
         except Exception as exc:  # classified and recorded on every alert in the digest

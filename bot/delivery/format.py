@@ -10,12 +10,16 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import quote
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 
+from bot.delivery import timefmt
+from bot.delivery.evidence import Sentence, context, locate, reading_order, split_summary, word_runs
 from bot.delivery.htmlsplit import split_html, utf16_len, validate_telegram_html
+from bot.delivery.names import tag_list
+from bot.delivery.timefmt import is_old
 from bot.models import AlertView
 
 __all__ = [
@@ -23,8 +27,10 @@ __all__ = [
     "escape",
     "format_alert",
     "format_alert_detail",
+    "format_also",
     "format_digest",
     "html_to_text",
+    "mute_keyboard",
     "no_link_preview",
     "split_html",
     "utf16_len",
@@ -32,9 +38,11 @@ __all__ = [
 ]
 
 MAX_TITLE = 300
+MAX_LEAD = 400
 MAX_SUMMARY = 1500
 MAX_EXPLANATION = 400
 MAX_OTHER_SOURCES = 5
+MAX_MUTE_CHOICES = 3
 MAX_URL = 1000
 
 # C0/C1 controls (except tab and newline) and lone surrogates: Telegram or UTF-8 reject them.
@@ -79,31 +87,6 @@ def _link(url: str, text: str) -> str:
     return f'<a href="{_attr(href)}">{escape(text)}</a>'
 
 
-def flag(code: str) -> str:
-    """The regional-indicator flag emoji for an ISO2 code, or '' when it is not one."""
-    code = code.strip().upper()
-    if not re.fullmatch(r"[A-Z]{2}", code):
-        return ""
-    return "".join(chr(0x1F1E6 + ord(c) - ord("A")) for c in code)
-
-
-def _countries(codes: Iterable[str]) -> str:
-    tags = []
-    for code in codes:
-        mark = flag(code)
-        label = escape(code.strip().upper()[:8])
-        tags.append(f"{mark} {label}" if mark else label)
-    return " ".join(t for t in tags if t)
-
-
-def _date(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%d")
-
-
 def _merge(spans: Iterable[tuple[int, int]], length: int) -> list[tuple[int, int]]:
     """Highlight spans clamped to the text, sorted, overlaps merged."""
     clamped = sorted((max(0, a), min(length, b)) for a, b in spans if min(length, b) > max(0, a))
@@ -117,108 +100,215 @@ def _merge(spans: Iterable[tuple[int, int]], length: int) -> list[tuple[int, int
 
 
 def highlight(summary: str, spans: Sequence[tuple[int, int]], limit: int | None = None) -> str:
-    """The summary escaped, with the matched spans in <b>; cut at `limit` characters."""
-    text = summary
+    """The text escaped, matched words in <b> (never the punctuation around them); cut at `limit`."""
+    text = clean(summary)
     ellipsis = ""
     if limit is not None and len(text) > limit:
-        text, ellipsis = text[: limit - 1], "…"
+        text, ellipsis = text[: limit - 1].rstrip(), "…"
     out: list[str] = []
     pos = 0
     for a, b in _merge(spans, len(text)):
-        out.append(escape(text[pos:a]))
-        out.append(f"<b>{escape(text[a:b])}</b>")
-        pos = b
+        for x, y in word_runs(text, a, b):
+            out.append(escape(text[pos:x]))
+            out.append(f"<b>{escape(text[x:y])}</b>")
+            pos = y
     out.append(escape(text[pos:]))
     return "".join(out) + ellipsis
 
 
+# -- the parts of an alert ------------------------------------------------------
+
+
+def _roles(view: AlertView) -> str:
+    """Who acts on whom ('🇪🇺 EU → 🇷🇺 Russia'), else the countries the story is about."""
+    if view.actors and view.targets:
+        return f"{escape(tag_list(view.actors, 2))} → {escape(tag_list(view.targets, 2))}"
+    if view.targets:
+        return f"on {escape(tag_list(view.targets))}"
+    if view.actors:
+        return f"by {escape(tag_list(view.actors))}"
+    return escape(tag_list(view.countries))
+
+
+def _old(view: AlertView) -> bool:
+    return is_old(view.published, view.created)
+
+
+def finding_line(view: AlertView) -> str:
+    """Line 1, what a notification shows first: which act, by whom, on whom (and if it is old)."""
+    act = escape(_truncate(view.rule_name or view.rule_key, 80))
+    roles = _roles(view)
+    line = f"<b>{act}</b>" + (f" · {roles}" if roles else "")
+    if _old(view) and view.published is not None:
+        return f"🗄 From {timefmt.day(view.published, view.timezone, now=view.created)} · {line}"
+    return ("🚨 " if view.priority == "urgent" else "") + line
+
+
+def _lead_and_rest(view: AlertView, article: str = "") -> tuple[Sentence | None, list[Sentence]]:
+    sentences = split_summary(clean(view.summary), view.highlights)
+    if not sentences:
+        return None, []
+    lead, rest = sentences[0], sentences[1:]
+    if article:
+        rest = locate(rest, article)
+    return lead, reading_order(rest)
+
+
+def _source_line(view: AlertView) -> str:
+    """'📰 Council of the EU · official · 27 Nov, 13:00 CET' (publication time, chat's zone)."""
+    parts = [
+        escape(_truncate(view.source_name or view.source_id, 80)),
+        _TIER_LABEL.get(view.tier, "media"),
+    ]
+    if view.published is not None:
+        parts.append(timefmt.when(view.published, view.timezone, now=view.created))
+    return "📰 " + " · ".join(parts)
+
+
 def _headline(view: AlertView) -> str:
-    mark = "🚨 " if view.priority == "urgent" else ""
     title = _truncate(view.title, MAX_TITLE) or "(untitled)"
-    return f"{mark}<b>{_link(view.url, title)}</b>"
+    if safe_url(view.url):
+        return _link(view.url, title)
+    link = clean(view.url).strip()
+    return escape(title) + (f" ({escape(_truncate(link, 300))})" if link else "")
 
 
-def _meta(view: AlertView) -> str:
-    parts = [escape(_truncate(view.source_name or view.source_id, 120))]
-    parts.append(_TIER_LABEL.get(view.tier, escape(str(view.tier))))
-    date = _date(view.published)
-    if date:
-        parts.append(date)
-    return " · ".join(p for p in parts if p)
+def _also(view: AlertView, cap: int | None) -> str:
+    """'Also: Daily Wire 13:20, Euro News Desk 13:25' (other copies, with their time)."""
+    others = list(view.sources[1:]) if view.sources else []
+    if not others:
+        legacy = view.other_sources if cap is None else view.other_sources[:cap]
+        links = ", ".join(_link(url, _truncate(name, 60)) for name, url in legacy)
+        more = len(view.other_sources) - len(legacy)
+        return links + (f" and {more} more" if more > 0 else "") if links else ""
+    shown = others if cap is None else others[:cap]
+    items = []
+    for s in shown:
+        moment = s.published or s.seen
+        stamp = timefmt.short(moment, view.timezone, now=view.created)
+        items.append(f"{_link(s.url, _truncate(s.name, 60))} {stamp}")
+    more = len(others) - len(shown)
+    return ", ".join(items) + (f" and {more} more" if more > 0 else "")
 
 
-def _rule_line(view: AlertView) -> str:
-    line = f"Rule: <i>{escape(_truncate(view.rule_name or view.rule_key, 200))}</i>"
-    countries = _countries(view.countries[:12])
-    return f"{line} · {countries}" if countries else line
-
-
-def _also(sources: Sequence[tuple[str, str]], cap: int | None) -> str:
-    shown = list(sources if cap is None else sources[:cap])
-    links = ", ".join(_link(url, _truncate(name, 120)) for name, url in shown)
-    more = len(sources) - len(shown)
-    if more > 0:
-        links += f" and {more} more"
-    return links
+def _rules(view: AlertView) -> list[str]:
+    return list(view.rules) or [view.rule_name or view.rule_key]
 
 
 def format_alert(view: AlertView) -> str:
-    """One alert as Telegram HTML: headline, source, rule, summary, why, link."""
+    """One alert as Telegram HTML: the finding first, then the lead sentence, source and headline."""
     if view.listing is not None:  # a list publication: its own grouped layout
         from bot.delivery.listformat import format_list_alert
 
         return format_list_alert(view)
-    lines = [_headline(view), _meta(view), _rule_line(view), ""]
-    summary = clean(view.summary).strip()
-    if summary:
-        lines += [highlight(clean(view.summary), view.highlights, MAX_SUMMARY), ""]
-    explanation = _truncate(view.explanation, MAX_EXPLANATION)
-    if explanation:
-        lines.append(f"Why: {escape(explanation)}")
-    if view.listed:
-        from bot.delivery.listformat import listed_line
-
-        lines.append(listed_line(view.listed))
-    href = safe_url(view.url)
-    if href:
-        lines.append(f"🔗 {_link(href, href)}")
-    elif clean(view.url).strip():
-        lines.append(f"Link: {escape(_truncate(view.url, 300))}")
-    if view.other_sources:
-        lines.append(f"Also reported by {_also(view.other_sources, MAX_OTHER_SOURCES)}")
+    lead, rest = _lead_and_rest(view)
+    lines = [finding_line(view)]
+    if lead is not None:
+        lines.append(highlight(lead.text, lead.spans, MAX_LEAD))
+    lines += [_source_line(view), _headline(view)]
+    if rest:
+        budget = MAX_SUMMARY
+        shown = []
+        for s in rest:
+            if len(s.text) > budget:
+                break
+            shown.append(highlight(s.text, s.spans))
+            budget -= len(s.text)
+        if shown:
+            lines += ["", " ".join(shown)]
+    tail = _tail(view, cap=MAX_OTHER_SOURCES)
+    if tail:
+        lines += ["", *tail]
     return "\n".join(lines).strip()
 
 
+def _tail(view: AlertView, cap: int | None) -> list[str]:
+    tail = []
+    explanation = _truncate(view.explanation, MAX_EXPLANATION)
+    if explanation:
+        tail.append(f"Why: {escape(explanation)}")
+    rules = _rules(view)
+    if len(rules) > 1:
+        tail.append("Rules: " + "; ".join(escape(_truncate(r, 80)) for r in rules))
+    if view.listed:
+        from bot.delivery.listformat import listed_line
+
+        tail.append(listed_line(view.listed))
+    also = _also(view, cap)
+    if also:
+        tail.append(f"Also: {also}")
+    return tail
+
+
 def format_alert_detail(view: AlertView) -> str:
-    """Everything about one alert: every source of the story, ids, state and last error."""
+    """The alert expanded: context from the article, every rule and source with its time."""
     if view.listing is not None:
         from bot.delivery.listformat import format_list_alert
 
         return format_list_alert(view, detail=True)
-    lines = [_headline(view), _meta(view), _rule_line(view), ""]
-    if clean(view.summary).strip():
-        lines += [highlight(clean(view.summary), view.highlights), ""]
-    if clean(view.explanation).strip():
-        lines.append(f"Why: {escape(view.explanation)}")
-    href = safe_url(view.url)
-    lines.append(f"🔗 {_link(href, href)}" if href else f"Link: {escape(view.url)}")
-    if view.other_sources:
-        lines += ["", "<b>All sources of this story</b>"]
-        lines += [f"• {_link(url, name)}" for name, url in view.other_sources]
-    lines += [
-        "",
-        f"Alert <code>#{view.id}</code> · state <code>{escape(view.state)}</code> · "
-        f"attempts {view.attempts} · priority {escape(view.priority)}",
-        f"Rule key <code>{escape(view.rule_key)}</code> · story {view.story_id} · "
-        f"article {view.article_id} · queued {_date(view.created)}",
-    ]
-    if view.last_error:
-        lines.append(f"Last error: {escape(_truncate(view.last_error, 500))}")
+    lead, rest = _lead_and_rest(view, clean(view.article_text))
+    lines = [finding_line(view), _source_line(view), _headline(view), ""]
+    evidence = ([lead] if lead else []) + rest
+    article = clean(view.article_text)
+    shown = context(article, locate(evidence, article)) if article else evidence
+    if shown:
+        lines += [" ".join(highlight(s.text, s.spans) for s in shown), ""]
+    explanation = clean(view.explanation).strip()
+    if explanation:
+        lines.append(f"Why: {escape(explanation)}")
+    lines.append("Rules: " + "; ".join(escape(r) for r in _rules(view)))
+    lines += _who(view)
+    lines.append(_times(view))
+    lines += _source_list(view)
+    if view.number:
+        lines += ["", f"Alert #{view.number} in this chat"]
     return "\n".join(lines).strip()
 
 
-def format_digest(views: Sequence[AlertView], period: str) -> str:
-    """A digest: alerts grouped by rule, with counts and links."""
+def _who(view: AlertView) -> list[str]:
+    out = []
+    if view.actors:
+        out.append("Who acts: " + escape(tag_list(view.actors, 6)))
+    if view.targets:
+        out.append("Aimed at: " + escape(tag_list(view.targets, 6)))
+    if not out and view.countries:
+        out.append("Countries: " + escape(tag_list(view.countries, 12)))
+    return out
+
+
+def _times(view: AlertView) -> str:
+    if view.published is None:
+        return "Published: not given by the source"
+    text = "Published: " + timefmt.when(view.published, view.timezone, now=view.created)
+    return text + (" (old item)" if _old(view) else "")
+
+
+def _source_list(view: AlertView) -> list[str]:
+    if not view.sources:
+        others = [f"• {_link(url, name)}" for name, url in view.other_sources]
+        return (["", "<b>All sources of this story</b>", *others]) if others else []
+    lines = ["", f"<b>Sources</b> ({len(view.sources)})"]
+    for s in view.sources:
+        moment = s.published or s.seen
+        stamp = timefmt.when(moment, view.timezone, now=view.created)
+        line = f"• {_link(s.url, _truncate(s.name, 80))} · {_TIER_LABEL.get(s.tier, 'media')} · {stamp}"
+        if s.title and s.title != view.title:
+            line += f"\n  {escape(_truncate(s.title, 160))}"
+        lines.append(line)
+    return lines
+
+
+def format_also(view: AlertView) -> str:
+    """A short follow-up for an alert whose message cannot be edited: the copies it gained."""
+    also = _also(view, MAX_OTHER_SOURCES)
+    head = f"Also reported: {also}" if also else "Updated"
+    return f"{head}\n/alert_{view.number}" if view.number else head
+
+
+def format_digest(
+    views: Sequence[AlertView], period: str, *, tz: str = "UTC", now: datetime | None = None
+) -> str:
+    """A digest: alerts grouped by rule, each with its source, publication time and number."""
     count = len(views)
     noun = "alert" if count == 1 else "alerts"
     lines = [f"📬 <b>{escape(period.capitalize())} digest</b>: {count} {noun}"]
@@ -228,10 +318,13 @@ def format_digest(views: Sequence[AlertView], period: str) -> str:
     for rule_name, items in groups.items():
         lines += ["", f"<b>{escape(_truncate(rule_name, 200))}</b> ({len(items)})"]
         for view in items:
-            mark = "🚨 " if view.priority == "urgent" else ""
+            mark = "🗄 " if _old(view) else ("🚨 " if view.priority == "urgent" else "")
             title = _truncate(view.title, 200) or "(untitled)"
             source = escape(_truncate(view.source_name or view.source_id, 80))
-            lines.append(f"• {mark}{_link(view.url, title)} — {source} · /alert {view.id}")
+            moment = view.published or view.created
+            stamp = timefmt.when(moment, tz, now=now or view.created)
+            ref = f"/alert_{view.number} " if view.number else ""
+            lines.append(f"• {mark}{ref}{_link(view.url, title)}\n  {source} · {stamp}")
     return "\n".join(lines)
 
 
@@ -268,16 +361,31 @@ def _resolve_links(text: str) -> str:
     )
 
 
-def alert_keyboard(alert_id: int) -> InlineKeyboardMarkup:
-    """The buttons under an alert: details and a 24-hour mute of its rule."""
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton("Details", callback_data=f"d:{alert_id}"),
-                InlineKeyboardButton("Mute 24h", callback_data=f"m:{alert_id}"),
-            ]
-        ]
+def alert_keyboard(
+    alert_id: int, *, expanded: bool = False, muted: bool = False
+) -> InlineKeyboardMarkup:
+    """The buttons under an alert: Details (or Less when expanded), and Mute… (or Unmute)."""
+    size = (
+        InlineKeyboardButton("Less", callback_data=f"c:{alert_id}")
+        if expanded
+        else InlineKeyboardButton("Details", callback_data=f"d:{alert_id}")
     )
+    mute = (
+        InlineKeyboardButton("🔔 Unmute", callback_data=f"u:{alert_id}")
+        if muted
+        else InlineKeyboardButton("🔕 Mute…", callback_data=f"m:{alert_id}")
+    )
+    return InlineKeyboardMarkup([[size, mute]])
+
+
+def mute_keyboard(alert_id: int, rule_names: Sequence[str]) -> InlineKeyboardMarkup:
+    """The choice behind Mute…: this story, or one of its rules for 24 hours."""
+    rows = [[InlineKeyboardButton("🔕 This story", callback_data=f"ms:{alert_id}")]]
+    for index, name in enumerate(rule_names[:MAX_MUTE_CHOICES]):
+        label = f"🔕 {_truncate(name, 28)} · 24 h"
+        rows.append([InlineKeyboardButton(label, callback_data=f"mr:{alert_id}:{index}")])
+    rows.append([InlineKeyboardButton("Cancel", callback_data=f"mx:{alert_id}")])
+    return InlineKeyboardMarkup(rows)
 
 
 def no_link_preview() -> LinkPreviewOptions:

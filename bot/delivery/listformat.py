@@ -49,7 +49,9 @@ def format_list_alert(view: AlertView, *, detail: bool = False) -> str:
     lines = [f"{mark}<b>{escape(headline(pub))}</b>"]
     meta = [f"list of {pub.published}" if pub.published else "", "official"]
     lines.append(" · ".join(escape(m) for m in meta if m))
-    lines.append(f"Rule: <i>{escape(_truncate(view.rule_name or view.rule_key, 200))}</i>")
+    rules = view.rules or (view.rule_name or view.rule_key,)
+    label = "Rules" if len(rules) > 1 else "Rule"
+    lines.append(f"{label}: <i>{escape(_truncate('; '.join(rules), 200))}</i>")
     limit = DETAIL_SHOWN if detail else SHOWN
     for kind, icon, title in SECTIONS:
         entries = [c for c in pub.changes if c.kind == kind]

@@ -7,9 +7,14 @@ every failure ends as a retry with backoff or as a dead alert that admins see
 
 Delivery modes:
 * quiet hours hold non-urgent alerts (next_attempt_at moves to the window's end);
-* a muted rule's alerts become ``muted`` when they come due and are never
-  delivered later (muting means "I don't want these", not "later please");
-* digest chats get no individual messages: `bot.delivery.digest` sends them.
+  urgent ones come through, without sound;
+* old items (published days before they were alerted) come without sound;
+* an alert whose story, or every one of its rules, is muted becomes ``muted`` when it
+  comes due: not sent, but listed by /recent (muting means "not these", not "later");
+* digest chats get no individual messages: `bot.delivery.digest` sends them;
+* a sent alert that gained a copy or an official lead (`edit_due`) has its message
+  edited in place (editMessageText; edits make no sound), or, when it cannot be
+  edited, gets a short silent reply.
 """
 
 from __future__ import annotations
@@ -21,13 +26,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from bot.delivery.edits import AlertEditor
 from bot.delivery.errors import Failure, classify
 from bot.delivery.format import alert_keyboard, format_alert
 from bot.delivery.htmlsplit import TELEGRAM_LIMIT
 from bot.delivery.lifecycle import WorkerLifecycle
 from bot.delivery.quiet import quiet_until
 from bot.delivery.ratelimit import Pacer, Pacing
-from bot.delivery.sender import MessageSender, Outgoing, Sender
+from bot.delivery.sender import MessageSender, Outgoing, Sender, is_group
+from bot.delivery.timefmt import is_old
 from bot.errors import DeliveryError
 from bot.models import AlertView, Chat
 from bot.store import Store
@@ -60,6 +67,7 @@ class DeliveryReport:
     dead: int = 0
     held: int = 0
     muted: int = 0
+    edited: int = 0  # sent alerts whose message was brought up to date
     deferred: int = 0  # due but not allowed yet by the pacing
     paused: bool = False  # a RetryAfter is being honoured
     errors: list[str] = field(default_factory=list)
@@ -67,11 +75,6 @@ class DeliveryReport:
     def total(self) -> int:
         """Alerts this run touched."""
         return self.sent + self.retried + self.dead + self.held + self.muted
-
-
-def is_group(chat: Chat) -> bool:
-    """Whether Telegram's group limits apply (groups, supergroups, channels)."""
-    return chat.type != "private" or chat.id < 0
 
 
 class OutboxWorker(WorkerLifecycle):
@@ -101,6 +104,7 @@ class OutboxWorker(WorkerLifecycle):
         self.per_chat = per_chat  # alerts of one chat considered per run (fairness)
         self.max_wait = max_wait  # seconds a run may wait for a chat that is almost allowed
         self.rand = rand
+        self.editor = AlertEditor(store, bot, self.pacer)
         super().__init__()
 
     async def run_forever(self, interval: float = 1.0, busy_pause: float = 0.01) -> None:
@@ -119,7 +123,7 @@ class OutboxWorker(WorkerLifecycle):
             except Exception:  # a bug in one run must not end delivery for good
                 log.exception("outbox: run failed")
                 report = DeliveryReport(paused=True)
-            busy = (report.sent or report.deferred) and not report.paused
+            busy = (report.sent or report.edited or report.deferred) and not report.paused
             await self.nap(busy_pause if busy else interval)
 
     # -- one pass ---------------------------------------------------------
@@ -135,11 +139,14 @@ class OutboxWorker(WorkerLifecycle):
                 report.paused = True
                 return report
             await self._run(now, limit or self.batch, report)
+            if not report.paused and not self.stopping:
+                pause = await self.editor.run_once(self.clock, report)
+                if pause is not None:
+                    self.paused_until = pause
         return report
 
     async def _run(self, now: datetime, limit: int, report: DeliveryReport) -> None:
         chats: dict[int, Chat] = {}
-        muted: dict[int, set[str]] = {}
         nearly: list[tuple[AlertView, Chat, float]] = []  # allowed within max_wait seconds
         for alert_id in self.store.due_alert_ids(now, limit, self.per_chat):
             if self.stopping or report.paused or not self.pacer.global_ready(self.clock()):
@@ -149,9 +156,7 @@ class OutboxWorker(WorkerLifecycle):
                 continue  # handled meanwhile (chat killed, migrated, admin)
             chat = chats.get(view.chat_id) or self._chat(view.chat_id)
             chats[chat.id] = chat
-            if chat.id not in muted:
-                muted[chat.id] = self.store.muted_rules(chat.id, now)
-            if not self._admissible(view, chat, now, muted[chat.id], report):
+            if not self._admissible(view, chat, now, report):
                 continue
             wait = self.pacer.chat_wait(chat.id, is_group(chat), self.clock())
             if wait > 0:
@@ -161,7 +166,7 @@ class OutboxWorker(WorkerLifecycle):
                 else:
                     report.deferred += 1
                 continue
-            await self._deliver(view, chat, report, muted[chat.id])
+            await self._deliver(view, chat, now, report)
             chats.pop(chat.id, None)  # reread: a delivery may have changed the chat
             await asyncio.sleep(0)  # let command replies in between alerts
         await self._send_nearly_ready(nearly, report)
@@ -184,52 +189,44 @@ class OutboxWorker(WorkerLifecycle):
             if self.stopping or report.paused or not ready or not self.pacer.global_ready(now):
                 report.deferred += 1
                 continue
-            await self._deliver(view, chat, report, self.store.muted_rules(chat.id, now))
+            await self._deliver(view, chat, now, report)
 
     def _chat(self, chat_id: int) -> Chat:
         return self.store.get_chat(chat_id) or Chat(id=chat_id)
 
     def _admissible(
-        self, view: AlertView, chat: Chat, now: datetime, muted: set[str], report: DeliveryReport
+        self, view: AlertView, chat: Chat, now: datetime, report: DeliveryReport
     ) -> bool:
         """Decide holds and drops before sending; True when the alert may go now."""
         if not chat.active:
             report.dead += self.store.kill_chat_alerts(chat.id, "chat is inactive")
             return False
-        if view.rule_key in muted:
-            self.store.mark_muted(view.id, "rule muted in this chat")
+        if view.muted:
+            self.store.mark_muted(view.id, "story or rules muted in this chat")
             report.muted += 1
             return False
-        until = quiet_until(chat, now) if view.priority != "urgent" else None
+        until = quiet_until(chat, now) if not comes_through_quiet(view) else None
         if until is not None:
             self.store.hold_alert(view.id, until, "quiet hours")
             report.held += 1
             return False
         return True
 
-    def _siblings(self, view: AlertView, muted: set[str]) -> list[AlertView]:
-        """Alerts other rules raised for the same story in the same chat and topic."""
-        views = (self.store.alert_view(i) for i in self.store.story_siblings(view.id))
-        return [v for v in views if v is not None and v.rule_key not in muted]
-
     async def _deliver(
-        self, view: AlertView, chat: Chat, report: DeliveryReport, muted: set[str]
+        self, view: AlertView, chat: Chat, now: datetime, report: DeliveryReport
     ) -> None:
         """Send one alert and record the result; follows a migrated chat once.
 
-        When several rules fired on one story for this chat, one message names them
-        all and the other alerts are recorded as delivered by it: a chat subscribed
-        to overlapping packs gets the story once, not once per pack.
+        The alert already names every rule that fired on its story in this chat and
+        every copy of it (`bot.store.matches`): one message per story, not per pack.
         """
-        siblings = self._siblings(view, muted)
-        shown = merged(view, siblings)
         try:
             out = Outgoing(
                 chat_id=chat.id,
                 thread_id=view.thread_id,
-                html=format_alert(shown),
+                html=format_alert(view),
                 keyboard=alert_keyboard(view.id),
-                silent=view.priority == "low",
+                silent=silent(view, quiet_until(chat, now) is not None),
             )
         except Exception as exc:  # a formatting bug must not block the queue behind it
             log.exception("outbox: cannot format alert %s", view.id)
@@ -257,9 +254,7 @@ class OutboxWorker(WorkerLifecycle):
                     continue
                 self._record_failure(view, out.chat_id, failure, report)
                 return
-            self.store.mark_sent(view.id, message_id)
-            for sibling in siblings:
-                self.store.mark_sent(sibling.id, message_id, outcome="merged")
+            self.store.mark_sent(view.id, message_id, links_shown=view.links)
             for note in self.sender.notes:
                 self.store.log_delivery(view.id, "fallback", note)
             report.sent += 1
@@ -283,14 +278,14 @@ class OutboxWorker(WorkerLifecycle):
             self.paused_until = pause
 
 
-def merged(view: AlertView, siblings: list[AlertView]) -> AlertView:
-    """The alert as shown when other rules fired on the same story: every rule named."""
-    if not siblings:
-        return view
-    names = [view.rule_name] + [s.rule_name for s in siblings if s.rule_name != view.rule_name]
-    countries = list(view.countries)
-    countries += [c for s in siblings for c in s.countries if c not in countries]
-    return replace(view, rule_name="; ".join(names), countries=tuple(countries))
+def comes_through_quiet(view: AlertView) -> bool:
+    """Urgent alerts are not held by quiet hours (old items are never urgent)."""
+    return view.priority == "urgent" and not is_old(view.published, view.created)
+
+
+def silent(view: AlertView, quiet: bool) -> bool:
+    """Whether the alert goes out without a notification sound."""
+    return view.priority == "low" or quiet or is_old(view.published, view.created)
 
 
 def record_failure(

@@ -13,6 +13,7 @@ from telegram.constants import ParseMode
 from bot.delivery.errors import classify
 from bot.delivery.format import html_to_text, no_link_preview, split_html
 from bot.delivery.htmlsplit import TELEGRAM_LIMIT
+from bot.models import Chat
 
 
 class MessageSender(Protocol):
@@ -31,6 +32,24 @@ class MessageSender(Protocol):
     ) -> Any:
         """Send a text message."""
         ...
+
+    async def edit_message_text(
+        self,
+        text: str,
+        chat_id: int | str | None = ...,
+        message_id: int | None = ...,
+        *,
+        parse_mode: Any = ...,
+        reply_markup: Any = ...,
+        link_preview_options: Any = ...,
+    ) -> Any:
+        """Edit a message the bot sent (alerts that gained a copy)."""
+        ...
+
+
+def is_group(chat: Chat) -> bool:
+    """Whether Telegram's group limits apply (groups, supergroups, channels)."""
+    return chat.type != "private" or chat.id < 0
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,11 @@ Grammar (loosest first)::
     scoped := ("title:" | "text:") scoped | primary
     primary:= "(" or ")" | word | "phrase" | prefix* | @kind:CODE | $name
 
-Operators are upper-case (OR, AND, NOT, NEAR/n); `near/n` is accepted in any case because
-the slash makes it unambiguous. Lower-case "or", "and", "not", "near" are ordinary words.
+Operators are OR, AND, NOT, NEAR/n; `near/n` is accepted in any case because the slash
+makes it unambiguous, and lower-case "or", "and", "not" are read as the operators too (that
+is what people typing a query mean; `lowercase_operators` lets the echo say so; quote them
+to look for the word). A word that is almost an operator ("NAER/5", "NEAR5", "ADN") and any
+other bare word containing "/" is refused with what was probably meant (`OperatorTypo`).
 """
 
 from __future__ import annotations
@@ -131,6 +134,15 @@ LEAF_TYPES = (Term, Prefix, Entity)
 Node = Term | Prefix | Entity | And | Or | Not | Near | Within | Scope
 
 
+class OperatorTypo(QuerySyntaxError):
+    """A word that is almost an operator; `replacement` is what was probably meant."""
+
+    def __init__(self, word: str, position: int, replacement: str, query: str) -> None:
+        super().__init__(f"{word!r} is not an operator", position, replacement, query)
+        self.word = word
+        self.replacement = replacement
+
+
 @dataclass(frozen=True)
 class _Tok:
     kind: str  # word phrase prefix entity ref ( ) OR AND NOT prox field eof
@@ -150,6 +162,43 @@ _REF = re.compile(r"\$([A-Za-z0-9_][A-Za-z0-9_-]*)")
 _NEAR = re.compile(r"(?i)near/(\d{1,6})")
 _FIELD = re.compile(r"(?i)(title|text):")
 _UNIT_START = {"word", "phrase", "prefix", "entity", "ref", "(", "NOT", "field"}
+_LOWER_OPERATORS = {"or": "OR", "and": "AND", "not": "NOT"}
+_NEAR_TYPO = re.compile(r"(?i)(n[a-z]{1,4}r?|[a-z]?near[a-z]?)[-:_.]?(\d{1,3})")
+
+
+def _misspellings(word: str) -> set[str]:
+    """Adjacent swaps and doubled letters of an operator: 'ADN', 'NTO', 'ORR', 'NAER'."""
+    swaps = {word[:k] + word[k + 1] + word[k] + word[k + 2 :] for k in range(len(word) - 1)}
+    doubled = {word[:k] + word[k] + word[k:] for k in range(len(word))}
+    return (swaps | doubled) - {word}
+
+
+_CAPITAL_TYPOS = {typo: op for op in ("OR", "AND", "NOT", "NEAR") for typo in _misspellings(op)}
+
+
+def operator_typo(word: str) -> str | None:
+    """The operator a word almost is ('NAER/5' -> 'NEAR/5', 'NEAR5' -> 'NEAR/5', 'ADN' -> 'AND')."""
+    head, slash, tail = word.partition("/")
+    near_like = head.upper() == "NEAR" or head.upper() in _misspellings("NEAR")
+    if slash and tail.isdigit() and near_like:
+        return f"NEAR/{tail}"
+    m = _NEAR_TYPO.fullmatch(word)
+    if m and (m.group(1).upper() == "NEAR" or m.group(1).upper() in _misspellings("NEAR")):
+        return f"NEAR/{m.group(2)}"
+    if word.isupper() and word in _CAPITAL_TYPOS:
+        return _CAPITAL_TYPOS[word]
+    return None
+
+
+def lowercase_operators(query: str) -> tuple[str, ...]:
+    """The lower-case words of a query that were read as operators ('or' -> OR)."""
+    try:
+        toks = _lex(query)
+    except QuerySyntaxError:
+        return ()
+    return tuple(
+        t.text for t in toks if t.kind in ("OR", "AND", "NOT") and t.text in _LOWER_OPERATORS
+    )
 
 
 def _lex(query: str) -> list[_Tok]:
@@ -225,6 +274,11 @@ def _lex_slash(query: str, i: int, toks: list[_Tok]) -> int:
     if unit in ("s", "p") and (not after or after in _BARE_STOP):
         toks.append(_Tok("prox", i, query[i : i + 2], ("within", unit)))
         return i + 2
+    j = i + 1
+    while j < len(query) and query[j] not in _BARE_STOP:
+        j += 1
+    if query[i + 1 : j].isdigit():
+        raise OperatorTypo(query[i:j], i, f"NEAR{query[i:j]}", query)
     raise QuerySyntaxError("unknown operator", i, "/s or /p", query)
 
 
@@ -235,6 +289,8 @@ def _lex_bare(query: str, i: int, toks: list[_Tok]) -> int:
     text = query[i:j]
     if text in ("OR", "AND", "NOT"):
         toks.append(_Tok(text, i, text))
+    elif text in _LOWER_OPERATORS:
+        toks.append(_Tok(_LOWER_OPERATORS[text], i, text))
     elif text.lower().startswith("near/") or text == "NEAR":
         m = _NEAR.fullmatch(text)
         if not m or not 1 <= int(m.group(1)) <= MAX_NEAR:
@@ -242,6 +298,15 @@ def _lex_bare(query: str, i: int, toks: list[_Tok]) -> int:
                 "bad NEAR operator", i, f"NEAR/n with n from 1 to {MAX_NEAR}", query
             )
         toks.append(_Tok("prox", i, text, ("near", int(m.group(1)))))
+    elif typo := operator_typo(text):
+        raise OperatorTypo(text, i, typo, query)
+    elif "/" in text:
+        raise QuerySyntaxError(
+            f"{text!r} is not an operator",
+            i,
+            f'NEAR/n, /s or /p; to look for it as written, quote it: "{text}"',
+            query,
+        )
     elif "*" in text:
         toks.append(_prefix_token(query, i, text))
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.store.articles import ArticlesMixin
+from bot.store.articles import SearchMixin
 from bot.store.base import Clock, utcnow
 from bot.store.chats import ChatsMixin
 from bot.store.db import connect
@@ -15,7 +15,7 @@ from bot.store.sources import SourcesMixin
 
 
 # ListsMixin first: its alert_view adds the list publication to MatchesMixin's view.
-class Store(ListsMixin, ArticlesMixin, SourcesMixin, ChatsMixin, MatchesMixin, OutboxMixin):
+class Store(ListsMixin, SearchMixin, SourcesMixin, ChatsMixin, MatchesMixin, OutboxMixin):
     """All persistent state of the bot."""
 
     @classmethod

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import sqlite3
+import unicodedata
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,7 +44,7 @@ class ArticlesMixin(StoreBase):
             with self.transaction():
                 if self._is_duplicate(entry, canonical, digest):
                     return None
-                story_id = self._story_for(entry)
+                story_id = self._hash_twin_story(entry, digest) or self._story_for(entry)
                 cur = self.db.execute(
                     "INSERT INTO articles (source_id, guid, url, canonical_url, title, text, "
                     "published, fetched, content_hash, story_id) "
@@ -73,10 +76,25 @@ class ArticlesMixin(StoreBase):
             return True
         if len(entry.text.strip()) < MIN_HASHED_TEXT:
             return False
+        # The same text from another source is that source's copy of the story: kept, so
+        # the alert can list it (and lead with it when it is the official one).
         row = self.db.execute(
-            "SELECT 1 FROM articles WHERE content_hash = ? LIMIT 1", [digest]
+            "SELECT 1 FROM articles WHERE content_hash = ? AND source_id = ? LIMIT 1",
+            [digest, entry.source_id],
         ).fetchone()
         return row is not None
+
+    def _hash_twin_story(self, entry: FeedEntry, digest: str) -> int | None:
+        """The story of the same text from another source (when this source is not in it)."""
+        if len(entry.text.strip()) < MIN_HASHED_TEXT:
+            return None
+        row = self.db.execute(
+            "SELECT a.story_id FROM articles a WHERE a.content_hash = ? AND NOT EXISTS "
+            "(SELECT 1 FROM articles b WHERE b.story_id = a.story_id AND b.source_id = ?) "
+            "ORDER BY a.id LIMIT 1",
+            [digest, entry.source_id],
+        ).fetchone()
+        return int(row[0]) if row else None
 
     def _story_for(self, entry: FeedEntry) -> int:
         """An existing story with a near-duplicate from another source, else a new one.
@@ -173,6 +191,130 @@ class ArticlesMixin(StoreBase):
         except sqlite3.OperationalError as exc:
             # The sanitiser should make this unreachable; never leak SQLite's wording.
             raise UserInputError(f"cannot search for {query!r}") from exc
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One article found by /search, with the passage that matched (marked with SNIPPET_MARKS)."""
+
+    article: Article
+    snippet: str
+
+
+SNIPPET_MARKS = ("\x02", "\x03")  # around matched words in SearchHit.snippet
+SNIPPET_WORDS = 14
+COUNT_CAP = 10_000  # counting stops here: "more than 10,000"
+SAVED_SEARCHES = 50  # per chat, for the paging buttons
+# Names whose spellings differ too much for the fuzzy lookup (transliteration, renaming).
+SPELLINGS = {
+    "kiev": "kyiv",
+    "kyiv": "kiev",
+    "kharkov": "kharkiv",
+    "kharkiv": "kharkov",
+    "lugansk": "luhansk",
+    "luhansk": "lugansk",
+    "tikhanovskaya": "tsikhanouskaya",
+    "tsikhanouskaya": "tikhanovskaya",
+    "byelorussia": "belarus",
+    "belorussia": "belarus",
+}
+
+
+class SearchMixin(ArticlesMixin):
+    """/search: counts, passages and spelling hints over the FTS5 index (see fts_query)."""
+
+    def count_search(self, query: str, cap: int = COUNT_CAP) -> int:
+        """How many articles match (at most `cap` + 1: more than `cap` when it says so)."""
+        fts = fts_query(query)
+        try:
+            row = self.db.execute(
+                "SELECT count(*) FROM (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? "
+                "LIMIT ?)",
+                [fts, cap + 1],
+            ).fetchone()
+        except sqlite3.OperationalError as exc:
+            raise UserInputError(f"cannot search for {query!r}") from exc
+        return int(row[0])
+
+    def search_hits(self, query: str, limit: int = 10, offset: int = 0) -> list[SearchHit]:
+        """A page of `search_articles`, each article with the passage that matched."""
+        articles = self.search_articles(query, limit, offset)
+        if not articles:
+            return []
+        marks = ",".join("?" for _ in articles)
+        rows = self.db.execute(
+            "SELECT rowid, snippet(articles_fts, -1, ?, ?, '…', ?) FROM articles_fts "
+            f"WHERE articles_fts MATCH ? AND rowid IN ({marks})",
+            [*SNIPPET_MARKS, SNIPPET_WORDS, fts_query(query), *(a.id for a in articles)],
+        ).fetchall()
+        snippets = {int(r[0]): str(r[1]) for r in rows}
+        return [SearchHit(a, snippets.get(a.id, "")) for a in articles]
+
+    def spelling_hints(self, query: str, limit: int = 3) -> list[tuple[str, int]]:
+        """Other spellings of the query's words that the index has: (new query, hits)."""
+        out: list[tuple[str, int]] = []
+        for word in dict.fromkeys(re.findall(r"\w{4,}", query)):
+            for variant in self._variants(word):
+                variant = variant.capitalize() if word[:1].isupper() else variant
+                candidate = re.sub(rf"\b{re.escape(word)}\b", variant, query)
+                if candidate != query and all(candidate != c for c, _ in out):
+                    hits = self.count_search(candidate, cap=999)
+                    if hits:
+                        out.append((candidate, hits))
+                if len(out) >= limit:
+                    return out
+        return out
+
+    def _variants(self, word: str) -> list[str]:
+        folded = _fold(word)
+        known = [SPELLINGS[folded]] if folded in SPELLINGS else []
+        rows = self.db.execute(
+            "SELECT term, doc FROM articles_vocab WHERE term >= ? AND term < ? "
+            "ORDER BY doc DESC LIMIT 500",
+            [folded[:3], folded[:3] + "\uffff"],
+        ).fetchall()
+        scored = [
+            (difflib.SequenceMatcher(None, folded, str(term)).ratio(), int(doc), str(term))
+            for term, doc in rows
+            if str(term) != folded
+        ]
+        close = [t for ratio, _, t in sorted(scored, reverse=True) if ratio >= 0.8]
+        return list(dict.fromkeys(known + close))[:3]
+
+    def occurs_since(self, query: str, since: datetime) -> bool:
+        """Whether any article fetched since `since` matches the search `query`."""
+        row = self.db.execute(
+            "SELECT 1 FROM articles_fts f JOIN articles a ON a.id = f.rowid "
+            "WHERE articles_fts MATCH ? AND a.fetched >= ? LIMIT 1",
+            [fts_query(query), iso(since)],
+        ).fetchone()
+        return row is not None
+
+    def save_search(self, chat_id: int, query: str) -> int:
+        """Remember a chat's search for its paging buttons; returns its id."""
+        with self.transaction():
+            cur = self.db.execute(
+                "INSERT INTO searches (chat_id, query, created) VALUES (?, ?, ?)",
+                [chat_id, query, self.now()],
+            )
+            self.db.execute(
+                "DELETE FROM searches WHERE chat_id = ? AND id <= ?",
+                [chat_id, int(cur.lastrowid or 0) - SAVED_SEARCHES],
+            )
+        return int(cur.lastrowid or 0)
+
+    def saved_search(self, chat_id: int, search_id: int) -> str | None:
+        """The query of one of the chat's saved searches, or None."""
+        row = self.db.execute(
+            "SELECT query FROM searches WHERE id = ? AND chat_id = ?", [search_id, chat_id]
+        ).fetchone()
+        return str(row[0]) if row else None
+
+
+def _fold(word: str) -> str:
+    """Lower case without accents, as the FTS5 tokenizer stores words."""
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def fts_query(query: str) -> str:

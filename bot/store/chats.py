@@ -2,12 +2,59 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+import sqlite_utils
+
 from bot.models import Chat, Recipient, Watch
 from bot.store.base import StoreBase, iso, parse_iso
+
+_SEQUENCES = {"alert_seq": "alerts", "watch_seq": "watches"}
+
+
+def next_number(db: sqlite_utils.Database, chat_id: int, counter: str) -> int:
+    """The chat's next alert or rule number (a chat's first is #1); numbers are never reused.
+
+    `counter` is 'alert_seq' or 'watch_seq'.
+    """
+    return next_numbers(db, [chat_id], counter)[0]
+
+
+def next_numbers(db: sqlite_utils.Database, chat_ids: Sequence[int], counter: str) -> list[int]:
+    """The next numbers for these chats, in order (a chat listed twice gets two).
+
+    One UPDATE per 500 chats, so numbering a pack's thousands of subscribers stays cheap.
+    A chat without a row (stores used without the bot) counts its existing rows instead.
+    """
+    table = _SEQUENCES[counter]
+    wanted = Counter(chat_ids)
+    last: dict[int, int] = {}
+    for size in sorted(set(wanted.values())):
+        ids = [c for c, k in wanted.items() if k == size]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" for _ in chunk)
+            rows = db.execute(
+                f"UPDATE chats SET {counter} = {counter} + ? WHERE id IN ({marks}) "
+                f"RETURNING id, {counter}",
+                [size, *chunk],
+            ).fetchall()
+            last.update({int(c): int(n) for c, n in rows})
+    for chat_id in wanted:
+        if chat_id not in last:
+            row = db.execute(
+                f"SELECT coalesce(max(number), 0) FROM {table} WHERE chat_id = ?", [chat_id]
+            ).fetchone()
+            last[chat_id] = int(row[0]) + wanted[chat_id]
+    given = {c: last[c] - wanted[c] for c in wanted}  # the number before this chat's first
+    out = []
+    for chat_id in chat_ids:
+        given[chat_id] += 1
+        out.append(given[chat_id])
+    return out
 
 
 def _chat(row: dict[str, Any]) -> Chat:
@@ -21,6 +68,7 @@ def _chat(row: dict[str, Any]) -> Chat:
         quiet_start=row["quiet_start"],
         quiet_end=row["quiet_end"],
         last_digest_at=parse_iso(row["last_digest_at"]),
+        digest_hour=row["digest_hour"],
     )
 
 
@@ -33,6 +81,7 @@ def _watch(row: dict[str, Any]) -> Watch:
         thread_id=row["thread_id"],
         query=row["query"],
         created=created,
+        number=row["number"] or 0,
     )
 
 
@@ -76,9 +125,9 @@ class ChatsMixin(StoreBase):
                 return
             self.db.execute(
                 "INSERT INTO chats (id, type, title, active, timezone, digest, quiet_start, "
-                "quiet_end, last_digest_at, created) "
+                "quiet_end, last_digest_at, created, alert_seq, watch_seq, digest_hour) "
                 "SELECT ?, 'supergroup', title, 1, timezone, digest, quiet_start, quiet_end, "
-                "last_digest_at, created FROM chats WHERE id = ? "
+                "last_digest_at, created, alert_seq, watch_seq, digest_hour FROM chats WHERE id = ? "
                 "ON CONFLICT(id) DO UPDATE SET active = 1",
                 [new_id, old_id],
             )
@@ -98,8 +147,15 @@ class ChatsMixin(StoreBase):
             )
 
     def update_chat_settings(self, chat_id: int, **settings: Any) -> None:
-        """Change delivery settings: timezone, digest, quiet_start, quiet_end, last_digest_at."""
-        allowed = {"timezone", "digest", "quiet_start", "quiet_end", "last_digest_at"}
+        """Change delivery settings: timezone, digest, digest_hour, quiet hours, last_digest_at."""
+        allowed = {
+            "timezone",
+            "digest",
+            "quiet_start",
+            "quiet_end",
+            "last_digest_at",
+            "digest_hour",
+        }
         unknown = set(settings) - allowed
         if unknown:
             raise ValueError(f"unknown chat settings: {sorted(unknown)}")
@@ -148,6 +204,18 @@ class ChatsMixin(StoreBase):
         )
         return [r["pack_id"] for r in rows]
 
+    def topic_subscriptions(self, chat_id: int) -> dict[int, list[str]]:
+        """Every topic of the chat (0 = the chat itself) with its pack ids."""
+        out: dict[int, list[str]] = {}
+        rows = self.db.query(
+            "SELECT thread_id, pack_id FROM subscriptions WHERE chat_id = ? "
+            "ORDER BY thread_id, pack_id",
+            [chat_id],
+        )
+        for r in rows:
+            out.setdefault(int(r["thread_id"]), []).append(str(r["pack_id"]))
+        return out
+
     def subscribers(self, pack_id: str) -> list[Recipient]:
         """Active chats (and topics) subscribed to a pack."""
         rows = self.db.query(
@@ -162,12 +230,13 @@ class ChatsMixin(StoreBase):
     def add_watch(
         self, chat_id: int, query: str, thread_id: int = 0, user_id: int | None = None
     ) -> Watch:
-        """Store a chat's own rule."""
+        """Store a chat's own rule; it gets the chat's next rule number."""
         with self.transaction():
+            number = next_number(self.db, chat_id, "watch_seq")
             cur = self.db.execute(
-                "INSERT INTO watches (chat_id, thread_id, query, created, created_by) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [chat_id, thread_id, query, self.now(), user_id],
+                "INSERT INTO watches (chat_id, thread_id, query, created, created_by, number) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [chat_id, thread_id, query, self.now(), user_id, number],
             )
             watch_id = cur.lastrowid
         rows = list(self.db.query("SELECT * FROM watches WHERE id = ?", [watch_id]))
@@ -180,6 +249,15 @@ class ChatsMixin(StoreBase):
                 "DELETE FROM watches WHERE id = ? AND chat_id = ?", [watch_id, chat_id]
             )
         return bool(cur.rowcount)
+
+    def watch_by_number(self, chat_id: int, number: int) -> Watch | None:
+        """The chat's rule with this number (as /rules shows it), or None."""
+        rows = list(
+            self.db.query(
+                "SELECT * FROM watches WHERE chat_id = ? AND number = ?", [chat_id, number]
+            )
+        )
+        return _watch(rows[0]) if rows else None
 
     def watches(self, chat_id: int | None = None) -> list[Watch]:
         """A chat's rules, or every active chat's rules when chat_id is None."""
@@ -211,8 +289,29 @@ class ChatsMixin(StoreBase):
             )
 
     def muted_rules(self, chat_id: int, now: datetime) -> set[str]:
-        """Rule keys muted in the chat at `now`."""
+        """Keys muted in the chat at `now`: rule keys, and `alert:<id>` for one story."""
+        return {key for key, _ in self.mutes(chat_id, now)}
+
+    def mutes(self, chat_id: int, now: datetime) -> list[tuple[str, datetime]]:
+        """The chat's active mutes (key, until), the one ending first first."""
         rows = self.db.query(
-            "SELECT rule_key FROM mutes WHERE chat_id = ? AND until > ?", [chat_id, iso(now)]
+            "SELECT rule_key, until FROM mutes WHERE chat_id = ? AND until > ? ORDER BY until",
+            [chat_id, iso(now)],
         )
-        return {r["rule_key"] for r in rows}
+        out = []
+        for r in rows:
+            until = parse_iso(r["until"])
+            assert until is not None
+            out.append((str(r["rule_key"]), until))
+        return out
+
+    def unmute(self, chat_id: int, keys: Iterable[str] | None = None) -> list[str]:
+        """End mutes (all of the chat's when keys is None); returns the keys that were active."""
+        active = [key for key, _ in self.mutes(chat_id, self.clock())]
+        targets = active if keys is None else [k for k in keys if k in active]
+        with self.transaction():
+            for key in targets:
+                self.db.execute(
+                    "DELETE FROM mutes WHERE chat_id = ? AND rule_key = ?", [chat_id, key]
+                )
+        return targets

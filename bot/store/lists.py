@@ -280,9 +280,13 @@ class ListsMixin(StoreBase):
 
     # -- the list view of an alert -----------------------------------------
 
-    def alert_view(self, alert_id: int, chat_id: int | None = None) -> AlertView | None:
-        """The alert (MatchesMixin) with its list publication or listed mentions added."""
-        view: AlertView | None = super().alert_view(alert_id, chat_id)  # type: ignore[misc]
+    def alert_view(
+        self, alert_id: int, chat_id: int | None = None, *, full: bool = False
+    ) -> AlertView | None:
+        """The alert (AlertViewsMixin) with its list publication or listed mentions added."""
+        view: AlertView | None = super().alert_view(  # type: ignore[misc]
+            alert_id, chat_id, full=full
+        )
         if view is None:
             return None
         publication = self.list_publication(view)
@@ -328,10 +332,13 @@ class ListsMixin(StoreBase):
             self.db.query(
                 "SELECT DISTINCT c.id, c.change, c.entity_id, c.fields, c.data, "
                 "p.title AS announced_title, p.url AS announced_url FROM list_changes c "
-                "JOIN matches m ON m.article_id = c.article_id "
                 "LEFT JOIN articles p ON p.id = c.announced_by "
-                "WHERE m.rule_key IN (SELECT rule_key FROM alerts WHERE chat_id = ? "
-                "AND thread_id = ? AND story_id = ?) "
+                # Every match the chat's alert for this story carries (issue 13 links
+                # them all, whichever rule leads), and only change items of this story.
+                "WHERE c.article_id IN (SELECT m.article_id FROM alerts a "
+                "JOIN alert_matches am ON am.alert_id = a.id "
+                "JOIN matches m ON m.id = am.match_id "
+                "WHERE a.chat_id = ? AND a.thread_id = ? AND a.story_id = ?) "
                 "AND c.article_id IN (SELECT id FROM articles WHERE story_id = ?) "
                 "ORDER BY c.id",
                 [view.chat_id, view.thread_id, view.story_id, view.story_id],

@@ -3,7 +3,8 @@
 States: ``pending`` (queued, never tried or held), ``failed`` (a transient error;
 retried at ``next_attempt_at``), ``sent``, ``dead`` (given up; visible to admins
 through `failed_alerts`), ``muted`` (its rule was muted in that chat when it
-came due: dropped on purpose, never delivered later).
+came due: not sent, but listed by /recent and /unmute), and ``sent`` alerts with
+``edit_due`` (a new copy or an official lead joined them: their message is edited).
 """
 
 from __future__ import annotations
@@ -50,15 +51,23 @@ class OutboxMixin(StoreBase):
         ).fetchall()
         return [int(r[0]) for r in rows]
 
-    def story_siblings(self, alert_id: int) -> list[int]:
-        """Other undelivered alerts of the same chat, topic and story (fired by other rules)."""
+    def due_edit_ids(self, limit: int = 20) -> list[int]:
+        """Sent alerts whose message must be edited (a new copy or an official lead), oldest first."""
         rows = self.db.execute(
-            "SELECT b.id FROM alerts a JOIN alerts b ON b.chat_id = a.chat_id "
-            "AND b.thread_id = a.thread_id AND b.story_id = a.story_id AND b.id != a.id "
-            "WHERE a.id = ? AND b.state IN ('pending', 'failed') ORDER BY b.id",
-            [alert_id],
+            "SELECT id FROM alerts WHERE edit_due = 1 AND state = 'sent' "
+            "AND message_id IS NOT NULL ORDER BY id LIMIT ?",
+            [limit],
         ).fetchall()
         return [int(r[0]) for r in rows]
+
+    def muted_alerts(self, chat_id: int, limit: int = 10) -> list[AlertView]:
+        """The chat's alerts that were held back by a mute, newest first."""
+        rows = self.db.execute(
+            "SELECT id FROM alerts WHERE chat_id = ? AND state = 'muted' ORDER BY id DESC LIMIT ?",
+            [chat_id, limit],
+        ).fetchall()
+        views = (self.alert_view(int(r[0])) for r in rows)
+        return [v for v in views if v is not None]
 
     def parts_sent(self, alert_id: int) -> int:
         """How many parts of this alert's message were already delivered."""
@@ -80,8 +89,10 @@ class OutboxMixin(StoreBase):
                 views.append(view)
         return views
 
-    def alert_view(self, alert_id: int, chat_id: int | None = None) -> AlertView | None:
-        """Provided by MatchesMixin, which comes first in the Store's MRO."""
+    def alert_view(
+        self, alert_id: int, chat_id: int | None = None, *, full: bool = False
+    ) -> AlertView | None:
+        """Provided by AlertViewsMixin, which comes first in the Store's MRO."""
         raise NotImplementedError
 
     def delivery_log(self, alert_id: int) -> list[dict[str, Any]]:
@@ -120,13 +131,22 @@ class OutboxMixin(StoreBase):
             )
             self.log_delivery(alert_id, "part", None, message_id)
 
-    def mark_sent(self, alert_id: int, message_id: int | None, outcome: str = "sent") -> None:
-        """The alert arrived."""
+    def mark_sent(
+        self,
+        alert_id: int,
+        message_id: int | None,
+        outcome: str = "sent",
+        links_shown: int | None = None,
+    ) -> None:
+        """The alert arrived. `links_shown`: how many matches the sent text showed; when the
+        alert gained more meanwhile (a copy joined during the send), its edit is due."""
         with self.transaction():
             self.db.execute(
                 "UPDATE alerts SET state = 'sent', attempts = attempts + 1, message_id = ?, "
-                "sent_at = ?, last_error = NULL WHERE id = ?",
-                [message_id, self.now(), alert_id],
+                "sent_at = ?, last_error = NULL, edit_due = "
+                "(? IS NOT NULL AND (SELECT count(*) FROM alert_matches "
+                "WHERE alert_id = alerts.id) > ?) WHERE id = ?",
+                [message_id, self.now(), links_shown, links_shown, alert_id],
             )
             self.log_delivery(alert_id, outcome, None, message_id)
 
@@ -152,8 +172,14 @@ class OutboxMixin(StoreBase):
             )
             self.log_delivery(alert_id, "dead", error)
 
+    def mark_edited(self, alert_id: int, message_id: int | None, note: str = "") -> None:
+        """The alert's message now shows what the alert collected (or could not be edited)."""
+        with self.transaction():
+            self.db.execute("UPDATE alerts SET edit_due = 0 WHERE id = ?", [alert_id])
+            self.log_delivery(alert_id, "edited", note or None, message_id)
+
     def mark_muted(self, alert_id: int, until: str = "") -> None:
-        """The alert's rule is muted in its chat: drop it on purpose."""
+        """The alert's story or rules are muted in its chat: not sent (it stays in /recent)."""
         with self.transaction():
             self.db.execute("UPDATE alerts SET state = 'muted' WHERE id = ?", [alert_id])
             self.log_delivery(alert_id, "muted", until or None)
@@ -165,6 +191,17 @@ class OutboxMixin(StoreBase):
                 "UPDATE alerts SET next_attempt_at = ? WHERE id = ?", [iso(until), alert_id]
             )
             self.log_delivery(alert_id, "held", reason)
+
+    def release_held(self, chat_id: int) -> int:
+        """Alerts held for quiet hours become due now (the hours ended or changed); how many."""
+        now = self.now()
+        with self.transaction():
+            cur = self.db.execute(
+                "UPDATE alerts SET next_attempt_at = ? WHERE chat_id = ? AND state = 'pending' "
+                "AND next_attempt_at > ?",
+                [now, chat_id, now],
+            )
+        return int(cur.rowcount or 0)
 
     def kill_chat_alerts(self, chat_id: int, reason: str) -> int:
         """Every undelivered alert of a chat becomes dead with `reason`; returns how many."""

@@ -231,4 +231,52 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (article_id, list_label)
     ) WITHOUT ROWID;
     """,
+    # 3 (issue 13): one alert per story and chat, per-chat numbers, who acts on whom,
+    # daily digest hour, saved searches for paging.
+    """
+    ALTER TABLE matches ADD COLUMN actors TEXT NOT NULL DEFAULT '[]';   -- JSON ISO2: who acts
+    ALTER TABLE matches ADD COLUMN targets TEXT NOT NULL DEFAULT '[]';  -- JSON ISO2: on whom
+
+    -- Every match an alert shows (several rules, several copies of one story); the
+    -- alert's own match_id is its lead (an official copy when there is one).
+    CREATE TABLE alert_matches (
+        alert_id INTEGER NOT NULL REFERENCES alerts(id),
+        match_id INTEGER NOT NULL REFERENCES matches(id),
+        added TEXT NOT NULL,
+        PRIMARY KEY (alert_id, match_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX alert_matches_match ON alert_matches(match_id);
+    CREATE INDEX matches_rule ON matches(rule_key, created);  -- a rule's recent matches
+    INSERT INTO alert_matches (alert_id, match_id, added) SELECT id, match_id, created FROM alerts;
+
+    ALTER TABLE alerts ADD COLUMN number INTEGER;                -- per chat: what people type
+    ALTER TABLE alerts ADD COLUMN edit_due INTEGER NOT NULL DEFAULT 0;  -- sent, message to update
+    UPDATE alerts SET number = (
+        SELECT count(*) FROM alerts b WHERE b.chat_id = alerts.chat_id AND b.id <= alerts.id
+    );
+    CREATE INDEX alerts_match ON alerts(match_id);  -- (by chat and number: alerts_chat)
+
+    ALTER TABLE watches ADD COLUMN number INTEGER;
+    UPDATE watches SET number = (
+        SELECT count(*) FROM watches b WHERE b.chat_id = watches.chat_id AND b.id <= watches.id
+    );
+
+    ALTER TABLE chats ADD COLUMN alert_seq INTEGER NOT NULL DEFAULT 0;  -- last number given
+    ALTER TABLE chats ADD COLUMN watch_seq INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE chats ADD COLUMN digest_hour INTEGER NOT NULL DEFAULT 8;  -- daily, local time
+    UPDATE chats SET
+        alert_seq = coalesce((SELECT max(number) FROM alerts WHERE chat_id = chats.id), 0),
+        watch_seq = coalesce((SELECT max(number) FROM watches WHERE chat_id = chats.id), 0);
+
+    CREATE TABLE searches (
+        id INTEGER PRIMARY KEY,
+        chat_id INTEGER NOT NULL,
+        query TEXT NOT NULL,
+        created TEXT NOT NULL
+    );
+    CREATE INDEX searches_chat ON searches(chat_id, id);
+
+    -- The words of the search index, for "did you mean" when a search finds nothing.
+    CREATE VIRTUAL TABLE articles_vocab USING fts5vocab(articles_fts, 'row');
+    """,
 ]

@@ -24,7 +24,7 @@ from bot.telegram.handlers import Handlers
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
-    from bot.sources.poller import Poller
+    from bot.sources.poller import Poller, SourceStatus
 
 log = logging.getLogger(__name__)
 
@@ -95,14 +95,16 @@ class BackgroundJobs:
 
     async def poll_now(self, *, due_only: bool = True) -> list[str]:
         """One polling pass (only sources that are due, unless told otherwise); status lines."""
+        return [s.line() for s in await self.poll_statuses(due_only=due_only)]
+
+    async def poll_statuses(self, *, due_only: bool = True) -> list[SourceStatus]:
+        """One polling pass, as SourceStatus records (for /sources poll)."""
         if self.poller is None:
             return []
         sources = self.rt.active_sources()
         if due_only:
-            statuses = await self.poller.poll_due(sources)
-        else:
-            statuses = await self.poller.poll_once(sources)
-        return [s.line() for s in statuses]
+            return await self.poller.poll_due(sources)
+        return await self.poller.poll_once(sources)
 
     async def notify_admins(
         self, app: Application[Any, Any, Any, Any, Any, Any], text: str

@@ -31,18 +31,24 @@ COMMANDS: tuple[Command, ...] = (
     Command("unsubscribe", "[pack…]", "Stop alerts from rule packs (no argument: all)", True),
     Command("packs", "", "List the rule packs"),
     Command("watch", "<query>", "Add your own rule, e.g. /watch @country:BY AND sanction*", True),
-    Command("unwatch", "<id>", "Remove one of your rules", True),
-    Command("rules", "", "Show this chat's packs and rules"),
+    Command("unwatch", "<number…>", "Remove your rules by number, e.g. /unwatch 3 5", True),
+    Command("rules", "", "This chat's packs, rules and mutes"),
     Command("test", "<query>", "Try a query on the last 7 days without saving it"),
     Command("recent", "[n]", "The latest alerts of this chat (default 5, max 20)"),
     Command("search", "<words>", "Search stored articles"),
-    Command("alert", "<id>", "Everything about one alert"),
-    Command("digest", "off|hourly|daily", "Bundle alerts into a digest", True),
-    Command("quiet", "<HH-HH>|off", "Hold alerts during quiet hours", True),
-    Command("timezone", "<Area/City>", "Time zone for quiet hours and digests", True),
-    Command("sources", "", "Health of the sources (admins: add/remove)"),
+    Command("alert", "<number>", "Everything about one alert"),
+    Command("settings", "", "Everything this chat has set, with buttons"),
+    Command("digest", "[off|hourly|daily [HH]]", "Bundle alerts into a digest", True),
+    Command("quiet", "[HH-HH|off]", "Quiet hours: only urgent alerts, silently", True),
+    Command("timezone", "[Area/City]", "Time zone for times, quiet hours, digests", True),
+    Command("unmute", "[all]", "End this chat's mutes", True),
+    Command("stop", "", "Stop every pack here (your own rules stay)", True),
+    Command("sources", "", "Health of the sources"),
     Command("failed", "[retry <id>]", "Dead-lettered alerts and why (bot admins)", bot_admin=True),
 )
+
+# Commands with a number people tap in a message ("/alert_9"): name -> the command it runs.
+TAPPABLE = ("alert", "unwatch")
 
 BY_NAME: dict[str, Command] = {c.name: c for c in COMMANDS}
 

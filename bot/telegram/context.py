@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from telegram import Bot, InlineKeyboardMarkup, Message
-from telegram.constants import ChatMemberStatus, ChatType
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 ADMIN_STATUSES = frozenset({ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR})
 
 
@@ -78,3 +79,24 @@ async def is_member_admin(bot: Bot, chat_id: int, user_id: int) -> bool:
     """Ask Telegram (getChatMember) whether the user administers the chat."""
     member = await bot.get_chat_member(chat_id, user_id)
     return member.status in ADMIN_STATUSES
+
+
+async def send_reply(app_bot: Bot, w: Where, reply: Reply) -> list[Message]:
+    """Send a reply into the chat (and topic) it answers, split under Telegram's limit."""
+    from bot.delivery.htmlsplit import split_html
+
+    parts = split_html(reply.text)
+    sent = []
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        sent.append(
+            await app_bot.send_message(
+                w.chat_id,
+                part,
+                parse_mode=ParseMode.HTML,
+                message_thread_id=w.thread_id or None,
+                link_preview_options=NO_PREVIEW,
+                reply_markup=reply.markup if last else None,
+            )
+        )
+    return sent

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import inspect
 import logging
+import re
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
-from datetime import timedelta
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
+from telegram import Bot, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
+from telegram.error import ChatMigrated, Forbidden, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -23,19 +23,26 @@ from telegram.ext import (
     filters,
 )
 
-from bot.delivery.format import format_alert_detail, split_html
-from bot.telegram import admin_commands, read_commands, rule_commands, settings_commands, views
-from bot.telegram.commands import COMMANDS, Command
+from bot.telegram import (
+    admin_commands,
+    read_commands,
+    rule_commands,
+    settings_commands,
+    source_commands,
+    views,
+)
+from bot.telegram.callbacks import Callbacks
+from bot.telegram.commands import BY_NAME, COMMANDS, TAPPABLE, Command
 from bot.telegram.context import (
     BadArgs,
     Reply,
     Where,
     command_args,
     is_chat_admin,
-    is_member_admin,
+    send_reply,
     where_from,
 )
-from bot.telegram.keyboards import AlertAction, PageAction, parse_callback
+from bot.telegram.keyboards import choices_keyboard
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -44,8 +51,6 @@ log = logging.getLogger(__name__)
 
 CommandFn = Callable[["Runtime", Where, str], Reply | Awaitable[Reply]]
 Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
-MUTE_FOR = timedelta(hours=24)
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 GONE = {ChatMemberStatus.LEFT, ChatMemberStatus.BANNED}
 PRESENT = {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 
@@ -75,28 +80,13 @@ COMMAND_FUNCTIONS: dict[str, CommandFn] = {
     "digest": settings_commands.digest,
     "quiet": settings_commands.quiet,
     "timezone": settings_commands.timezone,
-    "sources": settings_commands.sources,
+    "settings": settings_commands.settings,
+    "unmute": settings_commands.unmute,
+    "stop": rule_commands.stop,
     "failed": admin_commands.failed,
 }
-
-
-async def send_reply(app_bot: Bot, w: Where, reply: Reply) -> list[Message]:
-    """Send a reply into the chat (and topic) it answers, split under Telegram's limit."""
-    parts = split_html(reply.text)
-    sent = []
-    for index, part in enumerate(parts):
-        last = index == len(parts) - 1
-        sent.append(
-            await app_bot.send_message(
-                w.chat_id,
-                part,
-                parse_mode=ParseMode.HTML,
-                message_thread_id=w.thread_id or None,
-                link_preview_options=NO_PREVIEW,
-                reply_markup=reply.markup if last else None,
-            )
-        )
-    return sent
+# "/alert_9", "/unwatch_12" (optionally @botname): the forms a person can tap in a message.
+_TAPPED = re.compile(rf"^/({'|'.join(TAPPABLE)})_([0-9]{{1,9}})(?:@(\w+))?\s*$")
 
 
 class Handlers:
@@ -105,23 +95,31 @@ class Handlers:
     def __init__(self, runtime: Runtime) -> None:
         self.rt = runtime
         self.app: Application[Any, Any, Any, Any, Any, Any] | None = None
+        self.callbacks = Callbacks(runtime)
 
     def register(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Add the handlers to the application."""
         messages = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
         for cmd in COMMANDS:
             fn = self.sources if cmd.name == "sources" else COMMAND_FUNCTIONS[cmd.name]
-            # `/sources poll` may take long: it must not hold up everyone else's commands.
+            # `/sources poll` and `/sources add` may take long: they must not hold up others.
             blocking = cmd.name != "sources"
             app.add_handler(
                 CommandHandler(cmd.name, self.command(cmd, fn), messages, block=blocking)
             )
         self.app = app
+        app.add_handler(MessageHandler(filters.Regex(_TAPPED) & messages, self.on_tapped))
         # After the known commands: anything else that looks like a command, in private chats.
         app.add_handler(
             MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, self.on_unknown_command)
         )
-        app.add_handler(CallbackQueryHandler(self.on_callback))
+        app.add_handler(
+            MessageHandler(
+                filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE & messages,
+                self.on_free_text,
+            )
+        )
+        app.add_handler(CallbackQueryHandler(self.callbacks.on_callback))
         app.add_handler(ChatMemberHandler(self.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
         app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self.on_migrate))
         app.add_error_handler(self.on_error)
@@ -133,19 +131,46 @@ class Handlers:
             message = update.effective_message
             if message is None:
                 return
-            w = where_from(message)
-            self.rt.store.upsert_chat(w.chat_id, w.chat_type, w.title)
-            if cmd.admin_only and not await is_chat_admin(context.bot, message):
-                reply = Reply(views.not_admin())
-            else:
-                try:
-                    result = fn(self.rt, w, command_args(message))
-                    reply = await result if inspect.isawaitable(result) else result
-                except BadArgs as exc:
-                    reply = Reply(views.usage(cmd, str(exc)))
-            await self.answer(context.bot, w, reply)
+            await self.run(cmd, fn, message, command_args(message), context.bot)
 
         return handle
+
+    async def run(self, cmd: Command, fn: CommandFn, message: Message, args: str, bot: Bot) -> None:
+        """Run one command for a message: permission check, argument errors as usage lines."""
+        w = where_from(message)
+        self.rt.store.upsert_chat(w.chat_id, w.chat_type, w.title)
+        if cmd.admin_only and not await is_chat_admin(bot, message):
+            reply = Reply(views.not_admin())
+        else:
+            try:
+                result = fn(self.rt, w, args)
+                reply = await result if inspect.isawaitable(result) else result
+            except BadArgs as exc:
+                reply = Reply(views.usage(cmd, str(exc)))
+        await self.answer(bot, w, reply)
+
+    async def on_tapped(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """'/alert_9' or '/unwatch_3' tapped in a message: run the command with that number."""
+        message = update.effective_message
+        m = _TAPPED.match(message.text or "") if message is not None else None
+        if message is None or m is None:
+            return
+        if m.group(3) and m.group(3).lower() != (context.bot.username or "").lower():
+            return  # meant for another bot in the group
+        name = m.group(1)
+        await self.run(BY_NAME[name], COMMAND_FUNCTIONS[name], message, m.group(2), context.bot)
+
+    async def on_free_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A private message that is not a command: a short hint, never silence."""
+        message = update.effective_message
+        if message is None or not (message.text or "").strip():
+            return
+        w = where_from(message)
+        self.rt.store.upsert_chat(w.chat_id, w.chat_type, w.title)
+        text = " ".join(message.text.split())[:200] if message.text else ""
+        search_id = self.rt.store.save_search(w.chat_id, text)
+        markup = choices_keyboard([(f"🔎 Search: {text[:40]}", f"q:{search_id}:0")])
+        await self.answer(context.bot, w, Reply(views.free_text(), markup))
 
     async def answer(self, bot: Bot, w: Where, reply: Reply) -> None:
         """Send a reply; a chat that blocked or dropped the bot is deactivated, not retried."""
@@ -161,16 +186,15 @@ class Handlers:
             self.rt.registry.invalidate()
 
     async def sources(self, rt: Runtime, w: Where, args: str) -> Reply:
-        """/sources, plus `/sources poll` for bot admins: poll every source now."""
-        if args.lower() != "poll":
-            return settings_commands.sources(rt, w, args)
-        if w.user_id is None or w.user_id not in rt.settings.admin_ids:
-            return Reply(views.not_bot_admin())
+        """/sources, with `/sources poll` polling through the running workers."""
         jobs = self.app.bot_data.get("jobs") if self.app is not None else None
-        if jobs is None or jobs.poller is None:
-            return Reply("Polling is not running in this process.")
-        lines = await jobs.poll_now(due_only=False)
-        return Reply(views.poll_report(lines))
+        poll_now = None
+        if jobs is not None and jobs.poller is not None:
+
+            async def poll_now() -> list[Any]:
+                return await jobs.poll_statuses(due_only=False)
+
+        return await source_commands.sources(rt, w, args, poll_now)
 
     async def on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A command the bot does not have: point to /help instead of staying silent."""
@@ -179,90 +203,6 @@ class Handlers:
             return
         word = escape((message.text or "").split(maxsplit=1)[0][:40])
         await self.answer(context.bot, where_from(message), Reply(views.unknown_command(word)))
-
-    # -- buttons ------------------------------------------------------------
-
-    async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Inline buttons: never trust the data; act only on this chat's alerts."""
-        query = update.callback_query
-        if query is None:
-            return
-        action = parse_callback(query.data)
-        message = query.message
-        if action is None or not isinstance(message, Message):
-            await query.answer("This button is no longer valid.")
-            return
-        if isinstance(action, PageAction):
-            await self._page(update, action, message)
-            return
-        await self._alert_button(update, context, action, message)
-
-    async def _page(self, update: Update, action: PageAction, message: Message) -> None:
-        query = update.callback_query
-        assert query is not None
-        reply = read_commands.recent_page(self.rt, message.chat.id, action.size, action.offset)
-        try:
-            await query.edit_message_text(
-                reply.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=reply.markup,
-                link_preview_options=NO_PREVIEW,
-            )
-        except BadRequest as exc:
-            if "not modified" not in str(exc).lower():
-                raise
-        await query.answer()
-
-    async def _alert_button(
-        self,
-        update: Update,
-        context: ContextTypes.DEFAULT_TYPE,
-        action: AlertAction,
-        message: Message,
-    ) -> None:
-        query = update.callback_query
-        assert query is not None
-        chat_id = message.chat.id
-        view = self.rt.store.alert_view(action.alert_id, chat_id=chat_id)
-        if view is None:
-            await query.answer("That alert does not belong to this chat.", show_alert=True)
-            return
-        if action.action == "details":
-            await self._details(update, context, format_alert_detail(view), message)
-            return
-        if message.chat.type != ChatType.PRIVATE and not await is_member_admin(
-            context.bot, chat_id, query.from_user.id
-        ):
-            await query.answer(views.not_admin(), show_alert=True)
-            return
-        self.rt.store.mute(chat_id, view.rule_key, self.rt.clock() + MUTE_FOR)
-        await query.answer(f"Muted “{view.rule_name[:100]}” in this chat for 24 hours.")
-
-    async def _details(
-        self, update: Update, context: ContextTypes.DEFAULT_TYPE, detail: str, message: Message
-    ) -> None:
-        """Edit the alert into its detailed form; when it is too long, send it as new messages."""
-        query = update.callback_query
-        assert query is not None
-        parts = split_html(detail)
-        markup = (
-            message.reply_markup if isinstance(message.reply_markup, InlineKeyboardMarkup) else None
-        )
-        if len(parts) == 1:
-            try:
-                await query.edit_message_text(
-                    parts[0],
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                    link_preview_options=NO_PREVIEW,
-                )
-            except BadRequest as exc:
-                if "not modified" not in str(exc).lower():
-                    raise
-        else:
-            w = where_from(message)
-            await send_reply(context.bot, w, Reply(detail))
-        await query.answer()
 
     # -- chat membership ------------------------------------------------------
 

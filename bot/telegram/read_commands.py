@@ -1,20 +1,27 @@
-"""Reading: /recent (with paging), /search, /alert."""
+"""Reading: /recent (with paging), /search (count, passages, paging, other spellings), /alert."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.delivery.format import format_alert_detail
+from bot.delivery.format import alert_keyboard, format_alert_detail
 from bot.errors import UserInputError
-from bot.telegram import views
+from bot.store.articles import COUNT_CAP
+from bot.telegram import read_views
 from bot.telegram.context import BadArgs, Reply, Where
-from bot.telegram.keyboards import MAX_RECENT, recent_keyboard
+from bot.telegram.keyboards import (
+    MAX_RECENT,
+    SEARCH_PAGE,
+    choices_keyboard,
+    recent_keyboard,
+    search_keyboard,
+)
+from bot.telegram.mutes import touched
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 DEFAULT_RECENT = 5
-SEARCH_RESULTS = 8
 
 
 def recent(rt: Runtime, w: Where, args: str) -> Reply:
@@ -32,27 +39,57 @@ def recent_page(rt: Runtime, chat_id: int, size: int, offset: int) -> Reply:
     total = rt.store.count_alerts(chat_id)
     offset = min(offset, max(0, total - 1))
     page = rt.store.recent_alerts(chat_id, limit=size, offset=offset)
-    return Reply(views.recent_list(page, offset, total), recent_keyboard(size, offset, total))
+    text = read_views.recent_list(page, offset, total, rt.clock())
+    return Reply(text, recent_keyboard(size, offset, total))
 
 
 def search(rt: Runtime, w: Where, args: str) -> Reply:
-    """Full-text search over stored articles."""
+    """Full-text search over stored articles: the first page of a saved search."""
     if not args:
         raise BadArgs("say what to search for")
     try:
-        found = rt.store.search_articles(args, limit=SEARCH_RESULTS)
+        rt.store.count_search(args, cap=1)  # validates the query before it is saved
     except UserInputError as exc:
-        return Reply(views.bad_search(args, str(exc)))
+        return Reply(read_views.bad_search(args, str(exc)))
+    return search_page(rt, w.chat_id, rt.store.save_search(w.chat_id, args), 0)
+
+
+def search_page(rt: Runtime, chat_id: int, search_id: int, offset: int) -> Reply:
+    """One page of a saved search of this chat (also what its buttons edit the message into)."""
+    query = rt.store.saved_search(chat_id, search_id)
+    if query is None:
+        return Reply("That search has expired; send /search again.")
+    try:
+        total = rt.store.count_search(query, cap=COUNT_CAP)
+        if total == 0:
+            return _nothing(rt, chat_id, query)
+        hits = rt.store.search_hits(query, limit=SEARCH_PAGE, offset=offset)
+    except UserInputError as exc:
+        return Reply(read_views.bad_search(query, str(exc)))
+    chat = rt.store.get_chat(chat_id)
     names = {s.id: s.name for s in rt.store.list_sources()}
-    return Reply(views.search_results(args, found, names))
+    text = read_views.search_results(
+        query, hits, total, offset, names, chat.timezone if chat else "UTC", rt.clock(), COUNT_CAP
+    )
+    return Reply(text, search_keyboard(search_id, offset, min(total, COUNT_CAP)))
+
+
+def _nothing(rt: Runtime, chat_id: int, query: str) -> Reply:
+    hints = rt.store.spelling_hints(query)
+    buttons = [
+        (f"🔎 {hint} ({count})", f"q:{rt.store.save_search(chat_id, hint)}:0")
+        for hint, count in hints
+    ]
+    return Reply(read_views.nothing_found(query, hints), choices_keyboard(buttons))
 
 
 def alert(rt: Runtime, w: Where, args: str) -> Reply:
-    """Everything about one of this chat's alerts."""
+    """Everything about one of this chat's alerts, by its number in the chat."""
     raw = args.lstrip("#")
     if not raw.isdigit() or len(raw) > 12:
-        raise BadArgs("give the alert number, as shown by /recent")
-    view = rt.store.alert_view(int(raw), chat_id=w.chat_id)
+        raise BadArgs("give the alert number, as /recent shows it")
+    view = rt.store.alert_by_number(w.chat_id, int(raw), full=True)
     if view is None:
         return Reply(f"⚠️ This chat has no alert #{int(raw)}. /recent lists the latest.")
-    return Reply(format_alert_detail(view))
+    markup = alert_keyboard(view.id, expanded=True, muted=touched(rt, view))
+    return Reply(format_alert_detail(view), markup)

@@ -1,22 +1,29 @@
-"""Subscriptions and rules: /subscribe /unsubscribe /packs /watch /unwatch /rules /test."""
+"""Subscriptions and rules: /subscribe /unsubscribe /packs /watch /unwatch /rules /test /stop."""
 
 from __future__ import annotations
 
+import difflib
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.errors import QuerySyntaxError
+from bot.delivery import timefmt
+from bot.errors import QuerySyntaxError, UserInputError
 from bot.models import Article, Rule
 from bot.telegram import views
 from bot.telegram.context import BadArgs, Reply, Where
+from bot.telegram.keyboards import choices_keyboard
+from bot.telegram.mutes import labelled
+from bot.telegram.settings_views import mute_line
 
 if TYPE_CHECKING:
+    from bot.matching.query import Node
     from bot.runtime import Runtime
 
 MAX_WATCHES_PER_CHAT = 50
 MAX_QUERY_CHARS = 500
 DRY_RUN_DAYS = 7
 TEST_SHOW = 5
+MAX_UNWATCH = 20
 
 
 def subscribe(rt: Runtime, w: Where, args: str) -> Reply:
@@ -30,12 +37,22 @@ def subscribe(rt: Runtime, w: Where, args: str) -> Reply:
 
 
 def unsubscribe(rt: Runtime, w: Where, args: str) -> Reply:
-    """Unsubscribe the chat (topic) from the named packs, or from all of them."""
+    """Unsubscribe the chat (topic) from the named packs, or from all; say what stays."""
     wanted = _pack_ids(rt, args) if args else None
     if isinstance(wanted, Reply):
         return wanted
     removed = rt.store.unsubscribe(w.chat_id, wanted, thread_id=w.thread_id)
-    return Reply(views.unsubscribed(removed, w.thread_id))
+    remaining = rt.store.subscriptions(w.chat_id, w.thread_id)
+    return Reply(views.unsubscribed(removed, remaining, rt.store.watches(w.chat_id), w.thread_id))
+
+
+def stop(rt: Runtime, w: Where, args: str) -> Reply:
+    """/stop: every pack subscription of the chat (all topics) ends; say what remains."""
+    no_args(args)
+    removed: list[str] = []
+    for thread_id in rt.store.topic_subscriptions(w.chat_id):
+        removed += rt.store.unsubscribe(w.chat_id, None, thread_id=thread_id)
+    return Reply(views.stopped(list(dict.fromkeys(removed)), rt.store.watches(w.chat_id)))
 
 
 def _pack_ids(rt: Runtime, args: str) -> list[str] | Reply:
@@ -45,7 +62,9 @@ def _pack_ids(rt: Runtime, args: str) -> list[str] | Reply:
     wanted = list(dict.fromkeys(a.strip(",").lower() for a in args.split() if a.strip(",")))
     unknown = [p for p in wanted if p not in known]
     if unknown:
-        return Reply(views.unknown_packs(unknown, rt.packs))
+        guess = next(iter(difflib.get_close_matches(unknown[0], known, n=1, cutoff=0.6)), None)
+        markup = choices_keyboard([(f"Subscribe to {guess}", f"sub:{guess}")]) if guess else None
+        return Reply(views.unknown_packs(unknown, rt.packs, guess), markup)
     return wanted
 
 
@@ -62,7 +81,7 @@ def packs(rt: Runtime, w: Where, args: str) -> Reply:
 
 
 def watch(rt: Runtime, w: Where, args: str) -> Reply:
-    """Save a chat's own rule after checking it parses, and say what it would have matched."""
+    """Save a chat's own rule after checking it parses, is new, and what it would have matched."""
     query = _query_arg(args)
     if rt.store.count_watches(w.chat_id) >= MAX_WATCHES_PER_CHAT:
         return Reply(
@@ -70,41 +89,71 @@ def watch(rt: Runtime, w: Where, args: str) -> Reply:
             "Remove one with /unwatch first."
         )
     try:
-        echo, hits = dry_run(rt, query)
+        node, echo = understood(rt, query)
     except QuerySyntaxError as exc:
-        return Reply(views.query_error(query, exc))
+        return Reply(query_problem(rt, "watch", query, exc))
+    key = same_rule_key(node)
+    for existing in rt.store.watches(w.chat_id):
+        if existing.thread_id == w.thread_id and _key_of(rt, existing.query) == key:
+            return Reply(views.duplicate_watch(existing, _key_echo(rt, existing.query)))
+    hits = dry_run(rt, query)
     saved = rt.store.add_watch(w.chat_id, query, thread_id=w.thread_id, user_id=w.user_id)
     rt.registry.invalidate()  # the next ingest compiles the new rule in
-    return Reply(views.watch_added(saved, echo, len(hits), w.thread_id))
+    newest = _newest(hits)
+    silent = "" if hits else _why_nothing(rt, node)
+    note = _operator_note(query)
+    return Reply(views.watch_added(saved, echo, len(hits), newest, note, silent))
 
 
 def unwatch(rt: Runtime, w: Where, args: str) -> Reply:
-    """Remove one of the chat's rules by id."""
-    raw = args.lstrip("#")
-    if not raw.isdigit() or len(raw) > 12:
-        raise BadArgs("give the number of the rule, as shown by /rules")
-    if not rt.store.remove_watch(w.chat_id, int(raw)):
-        return Reply(f"⚠️ This chat has no rule #{int(raw)}. /rules lists them.")
-    rt.registry.invalidate()
-    return Reply(f"🗑 Rule #{int(raw)} removed.")
+    """Remove rules by their numbers in this chat (/unwatch 3 5), or all of them."""
+    words = args.replace(",", " ").split()
+    if words == ["all"]:
+        numbers = [x.number for x in rt.store.watches(w.chat_id)]
+    else:
+        raw = [x.lstrip("#") for x in words]
+        if not raw or len(raw) > MAX_UNWATCH or not all(x.isdigit() and len(x) <= 9 for x in raw):
+            raise BadArgs("give the numbers of the rules, as /rules shows them (or all)")
+        numbers = list(dict.fromkeys(int(x) for x in raw))
+    removed, missing = [], []
+    for number in numbers:
+        found = rt.store.watch_by_number(w.chat_id, number)
+        if found is not None and rt.store.remove_watch(w.chat_id, found.id):
+            removed.append(number)
+        else:
+            missing.append(number)
+    if removed:
+        rt.registry.invalidate()
+    return Reply(views.unwatched(removed, missing, rt.store.count_watches(w.chat_id)))
 
 
 def rules(rt: Runtime, w: Where, args: str) -> Reply:
-    """The chat's (topic's) subscriptions and every rule of the chat."""
+    """The chat's (topic's) subscriptions, every rule of the chat, and its active mutes."""
     no_args(args)
     subs = rt.store.subscriptions(w.chat_id, w.thread_id)
-    return Reply(views.rules_list(subs, rt.store.watches(w.chat_id), w.thread_id))
+    watches = rt.store.watches(w.chat_id)
+    chat = rt.store.get_chat(w.chat_id)
+    tz = chat.timezone if chat else "UTC"
+    now = rt.clock()
+    activity = {
+        watch_id: (count, timefmt.day(last, tz, now=now))
+        for watch_id, (count, last) in rt.store.watch_activity(w.chat_id).items()
+    }
+    mutes = [mute_line(m, tz, now) for m in labelled(rt, w.chat_id)]
+    return Reply(views.rules_list(subs, watches, w.thread_id, activity, mutes))
 
 
 def test(rt: Runtime, w: Where, args: str) -> Reply:
     """Dry run of a query over the last days' articles; nothing is saved."""
     query = _query_arg(args)
     try:
-        echo, hits = dry_run(rt, query)
+        node, echo = understood(rt, query)
     except QuerySyntaxError as exc:
-        return Reply(views.query_error(query, exc))
-    newest = sorted(hits, key=lambda a: a.id, reverse=True)[:TEST_SHOW]
-    return Reply(views.test_result(echo, len(hits), newest))
+        return Reply(query_problem(rt, "test", query, exc))
+    hits = dry_run(rt, query)
+    silent = "" if hits else _why_nothing(rt, node)
+    note = _operator_note(query)
+    return Reply(views.test_result(echo, len(hits), _newest(hits), note, silent))
 
 
 def _query_arg(args: str) -> str:
@@ -115,13 +164,95 @@ def _query_arg(args: str) -> str:
     return args
 
 
-def dry_run(rt: Runtime, query: str) -> tuple[str, list[Article]]:
-    """How the query was understood, and the recent stored articles it matches."""
-    from bot.matching.engine import Engine
+def understood(rt: Runtime, query: str) -> tuple[Node, str]:
+    """The parsed query and its echo; QuerySyntaxError when it does not parse."""
     from bot.matching.query import format_query, parse_query
 
-    echo = format_query(parse_query(query, resolver=rt.resolver))
+    node = parse_query(query, resolver=rt.resolver)
+    return node, format_query(node)
+
+
+def same_rule_key(node: Node) -> str:
+    """The query with the operands of AND and OR in a fixed order: equal for the same rule."""
+    from bot.matching.query import And, Or, format_query, leaves
+
+    def canonical(n: Node) -> Node:
+        if isinstance(n, (And, Or)):
+            kids = sorted((canonical(c) for c in n.children), key=format_query)
+            return type(n)(tuple(kids))
+        return n
+
+    return format_query(canonical(node)) if leaves(node) else ""
+
+
+def _key_of(rt: Runtime, query: str) -> str | None:
+    try:
+        return same_rule_key(understood(rt, query)[0])
+    except QuerySyntaxError:
+        return None
+
+
+def _key_echo(rt: Runtime, query: str) -> str:
+    try:
+        return understood(rt, query)[1]
+    except QuerySyntaxError:
+        return query
+
+
+def query_problem(rt: Runtime, command: str, query: str, exc: QuerySyntaxError) -> str:
+    """The answer to a query that does not parse: a typo fixed, or where and what was expected."""
+    from bot.matching.query import OperatorTypo
+
+    if isinstance(exc, OperatorTypo):
+        return views.did_you_mean(command, query, exc.word, exc.replacement)
+    return views.query_error(query, exc, _known_codes(rt, exc))
+
+
+def _known_codes(rt: Runtime, exc: QuerySyntaxError) -> list[str]:
+    """For an unknown entity code: the codes of that kind (bodies) or the closest (countries)."""
+    codes = getattr(rt.resolver, "codes", None)
+    for kind in ("body", "country"):
+        if exc.message.startswith(f"unknown {kind} ") and callable(codes):
+            known = [str(c) for c in codes(kind)]
+            if kind == "body":
+                return known
+            wanted = exc.message.split("'")[1] if "'" in exc.message else ""
+            return difflib.get_close_matches(wanted.upper(), known, n=5, cutoff=0.3)
+    return []
+
+
+def _operator_note(query: str) -> str:
+    from bot.matching.query import lowercase_operators
+
+    found = lowercase_operators(query)
+    return views.operator_note(found) if found else ""
+
+
+def _why_nothing(rt: Runtime, node: Node) -> str:
+    """Which words of a query that matched nothing occur in no recent article."""
+    from bot.matching.query import Prefix, Term, leaves
+
+    since = rt.clock() - timedelta(days=DRY_RUN_DAYS)
+    missing = []
+    for leaf in leaves(node):
+        if not isinstance(leaf, (Term, Prefix)) or leaf.label in missing:
+            continue
+        try:
+            if not rt.store.occurs_since(leaf.label, since):
+                missing.append(leaf.label)
+        except UserInputError:
+            continue  # punctuation only: nothing to look up
+    return views.zero_hits(missing, len(rt.store.articles_since(since)) if not missing else 0)
+
+
+def _newest(hits: list[Article]) -> list[Article]:
+    return sorted(hits, key=lambda a: a.id, reverse=True)[:TEST_SHOW]
+
+
+def dry_run(rt: Runtime, query: str) -> list[Article]:
+    """The stored articles of the last days that the query matches."""
+    from bot.matching.engine import Engine
+
     engine = Engine.compile([Rule(key="watch:dry-run", name="dry run", query=query)], rt.resolver)
     since = rt.clock() - timedelta(days=DRY_RUN_DAYS)
-    hits = [a for a in rt.store.articles_since(since) if engine.match(a.document())]
-    return echo, hits
+    return [a for a in rt.store.articles_since(since) if engine.match(a.document())]

@@ -1,15 +1,17 @@
-"""Reply texts of the chat commands, as Telegram HTML (everything from users or feeds escaped)."""
+"""Reply texts of the chat commands, as Telegram HTML (everything from users or feeds escaped).
+
+Commands in replies are written bare ("/rules", "/unwatch_3") so that Telegram makes them
+tappable; <code> is kept for things to copy (queries), never for commands.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from html import escape
 from typing import Protocol
 
 from bot.errors import QuerySyntaxError
 from bot.models import AlertView, Article, Watch
-from bot.sources.state import SourceHealth
 from bot.telegram.commands import COMMANDS, SOURCES_ADMIN_USAGE, Command
 
 MAX_LIST_TITLE = 120
@@ -26,44 +28,42 @@ class PackInfo(Protocol):
     def description(self) -> str: ...
 
 
-def _short(text: str, limit: int = MAX_LIST_TITLE) -> str:
+def short(text: str, limit: int = MAX_LIST_TITLE) -> str:
+    """Whitespace collapsed, cut with '…' at `limit` characters."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "never"
-
-
-def _link(url: str, text: str) -> str:
+def link(url: str, text: str) -> str:
+    """An <a> for http(s) URLs, else the escaped text."""
     if url.startswith(("http://", "https://")):
         return f'<a href="{escape(url, quote=True)}">{escape(text)}</a>'
     return escape(text)
 
 
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """'1 rule', '3 rules'."""
+    return f"{count} {noun if count == 1 else many or noun + 's'}"
+
+
+def _usage_html(cmd: Command) -> str:
+    args = f" <i>{escape(cmd.args)}</i>" if cmd.args else ""
+    return f"/{cmd.name}{args}"
+
+
 def usage(cmd: Command, problem: str = "") -> str:
-    """A bad-argument answer: what was wrong and the usage line."""
+    """A bad-argument answer: what was wrong and how the command is used."""
     head = f"⚠️ {escape(problem)}\n" if problem else ""
-    return f"{head}Usage: <code>{escape(cmd.usage)}</code> — {escape(cmd.description)}"
+    return f"{head}Usage: {_usage_html(cmd)} — {escape(cmd.description)}"
 
 
 def help_text(is_bot_admin: bool = False) -> str:
-    """Every command of the table with its arguments."""
+    """Every command of the table with its arguments; the commands are tappable."""
     lines = ["<b>Commands</b>"]
-    lines += [
-        f"<code>{escape(c.usage)}</code> — {escape(c.description)}"
-        for c in COMMANDS
-        if not c.bot_admin
-    ]
+    lines += [f"{_usage_html(c)} — {escape(c.description)}" for c in COMMANDS if not c.bot_admin]
     if is_bot_admin:
-        lines += ["", "<b>Bot admin</b>"] + [
-            f"<code>{escape(u)}</code>" for u in SOURCES_ADMIN_USAGE
-        ]
-        lines += [
-            f"<code>{escape(c.usage)}</code> — {escape(c.description)}"
-            for c in COMMANDS
-            if c.bot_admin
-        ]
+        lines += ["", "<b>Bot admin</b>"] + [escape(u) for u in SOURCES_ADMIN_USAGE]
+        lines += [f"{_usage_html(c)} — {escape(c.description)}" for c in COMMANDS if c.bot_admin]
     lines += [
         "",
         'Queries: words, <code>"exact phrase"</code>, <code>sanction*</code>, '
@@ -76,15 +76,15 @@ def help_text(is_bot_admin: bool = False) -> str:
 
 def welcome(packs: Sequence[PackInfo]) -> str:
     """The /start answer."""
-    ids = ", ".join(f"<code>{escape(p.id)}</code>" for p in packs) or "none installed"
+    ids = ", ".join(escape(p.id) for p in packs) or "none installed"
     return (
         "👋 <b>Sanctions and resolutions monitor</b>\n"
         "I read official press rooms and news feeds and tell you when a rule matches: "
         "new sanctions, resolutions, listings — with the sentences that matter and why it matched.\n\n"
         f"Rule packs: {ids}\n"
         "• /subscribe — all packs (or name some)\n"
-        "• /watch <code>query</code> — your own rule\n"
-        "• /recent, /search, /help"
+        "• /watch <i>query</i> — your own rule\n"
+        "• /settings, /recent, /search, /help"
     )
 
 
@@ -101,12 +101,22 @@ def not_admin() -> str:
     return "⛔ Only admins of this group can change its subscriptions, rules and settings."
 
 
-def not_bot_admin() -> str:
-    """Refusal for the admin-only /sources subcommands."""
-    return "⛔ Only the bot's administrators can add or remove sources."
+def not_bot_admin(action: str = "add or remove sources") -> str:
+    """Refusal for the bot-admin-only commands, naming what was asked."""
+    return f"⛔ Only the bot's administrators can {escape(action)}."
 
 
-def _where(thread_id: int) -> str:
+def free_text() -> str:
+    """The answer to a message that is not a command (private chats)."""
+    return (
+        "I answer commands, not messages. To look through the stored articles, use "
+        "/search followed by words; to be alerted when something appears, /watch followed "
+        "by a query. /help lists everything."
+    )
+
+
+def where(thread_id: int) -> str:
+    """' (topic 7)' for a forum topic, else ''."""
     return f" (topic {thread_id})" if thread_id else ""
 
 
@@ -114,31 +124,63 @@ def subscribed(added: Sequence[str], already: Sequence[str], thread_id: int) -> 
     """The /subscribe answer."""
     lines = []
     if added:
-        lines.append(
-            f"✅ Subscribed{_where(thread_id)} to: "
-            + ", ".join(f"<code>{escape(p)}</code>" for p in added)
-        )
+        lines.append(f"✅ Subscribed{where(thread_id)} to: " + ", ".join(escape(p) for p in added))
     if already:
-        lines.append(
-            "Already subscribed: " + ", ".join(f"<code>{escape(p)}</code>" for p in already)
-        )
+        lines.append("Already subscribed: " + ", ".join(escape(p) for p in already))
     lines.append("Alerts arrive here as matching items are published. /rules shows everything.")
     return "\n".join(lines)
 
 
-def unsubscribed(removed: Sequence[str], thread_id: int) -> str:
-    """The /unsubscribe answer."""
-    if not removed:
-        return f"This chat{_where(thread_id)} had no such subscriptions; nothing changed."
-    names = ", ".join(f"<code>{escape(p)}</code>" for p in removed)
-    return f"🔕 Unsubscribed{_where(thread_id)} from: {names}"
+def unsubscribed(
+    removed: Sequence[str], remaining: Sequence[str], watches: Sequence[Watch], thread_id: int
+) -> str:
+    """The /unsubscribe answer: what stopped, and what still sends alerts here."""
+    lines = []
+    if removed:
+        lines.append(f"🔕 Unsubscribed{where(thread_id)} from: " + ", ".join(map(escape, removed)))
+    else:
+        lines.append(f"This chat{where(thread_id)} had no such subscriptions; nothing changed.")
+    if remaining:
+        lines.append("Still subscribed: " + ", ".join(map(escape, remaining)))
+    lines += still_active(watches)
+    return "\n".join(lines)
 
 
-def unknown_packs(unknown: Sequence[str], packs: Sequence[PackInfo]) -> str:
+def still_active(watches: Sequence[Watch]) -> list[str]:
+    """Lines saying which of the chat's own rules keep sending alerts."""
+    if not watches:
+        return []
+    lines = [
+        "Your rule stays active:"
+        if len(watches) == 1
+        else f"Your {len(watches)} rules stay active:"
+    ]
+    lines += [f"#{w.number} {escape(short(w.query, 60))} · /unwatch_{w.number}" for w in watches]
+    return lines
+
+
+def stopped(removed: Sequence[str], watches: Sequence[Watch]) -> str:
+    """The /stop answer."""
+    if removed:
+        head = "🔕 Stopped: no more pack alerts here (" + ", ".join(map(escape, removed)) + ")."
+    else:
+        head = "This chat had no pack subscriptions."
+    lines = [head]
+    if watches:
+        lines += still_active(watches)
+        lines.append("/unwatch all removes them too.")
+    else:
+        lines.append("Nothing else sends alerts here.")
+    lines.append("/subscribe starts again.")
+    return "\n".join(lines)
+
+
+def unknown_packs(unknown: Sequence[str], packs: Sequence[PackInfo], guess: str | None) -> str:
     """Pack ids that do not exist; nothing was changed."""
-    bad = ", ".join(f"<code>{escape(p)}</code>" for p in unknown)
-    known = ", ".join(f"<code>{escape(p.id)}</code>" for p in packs)
-    return f"⚠️ Unknown pack: {bad}. Nothing changed.\nAvailable packs: {known}"
+    bad = ", ".join(escape(p) for p in unknown)
+    known = ", ".join(escape(p.id) for p in packs)
+    hint = f" Did you mean {escape(guess)}?" if guess else ""
+    return f"⚠️ Unknown pack: {bad}.{hint} Nothing changed.\nAvailable packs: {known}"
 
 
 def packs_list(packs: Sequence[PackInfo], subscribed: Sequence[str]) -> str:
@@ -148,138 +190,130 @@ def packs_list(packs: Sequence[PackInfo], subscribed: Sequence[str]) -> str:
     lines = ["<b>Rule packs</b> (✓ = this chat is subscribed)"]
     for p in packs:
         mark = "✓ " if p.id in subscribed else ""
-        lines.append(f"{mark}<code>{escape(p.id)}</code> — {escape(p.description or p.name)}")
-    lines.append("\n/subscribe <code>id</code> to get one, /subscribe for all.")
+        lines.append(f"{mark}{escape(p.id)} — {escape(p.description or p.name)}")
+    lines.append("\n/subscribe followed by a pack id gets one; /subscribe alone, all.")
     return "\n".join(lines)
 
 
-def query_error(query: str, error: QuerySyntaxError) -> str:
+def query_error(query: str, error: QuerySyntaxError, known: Sequence[str] = ()) -> str:
     """A query that does not parse: the message, a caret under the position, what was expected."""
     position = max(0, min(error.position, len(query)))
     expected = f"\nExpected: {escape(error.expected)}" if error.expected else ""
+    if known:
+        expected += "\nKnown: " + ", ".join(escape(k) for k in known)
     return (
-        f"⚠️ I could not read that query: {escape(error.message)} at position {position + 1}."
-        f"{expected}\n<pre>{escape(query)}\n{' ' * position}^</pre>"
+        f"⚠️ I could not read that query: {escape(error.message)} at position {position + 1}. "
+        f"Nothing was saved.{expected}\n<pre>{escape(query)}\n{' ' * position}^</pre>"
     )
 
 
-def watch_added(watch: Watch, echo: str, count: int, thread_id: int) -> str:
+def did_you_mean(command: str, query: str, word: str, fixed: str) -> str:
+    """An operator typo: the whole corrected command, ready to copy."""
+    return (
+        f"⚠️ {escape(word)} is not an operator. Did you mean {escape(fixed)}?\n"
+        f"<code>/{command} {escape(fixed_query(query, word, fixed))}</code>\n"
+        f'To look for "{escape(word)}" as written, put it in quotes. Nothing was saved.'
+    )
+
+
+def fixed_query(query: str, word: str, fixed: str) -> str:
+    """The query with the first `word` replaced by `fixed`."""
+    return query.replace(word, fixed, 1)
+
+
+def operator_note(words: Sequence[str]) -> str:
+    """Lower-case operators were read as operators: say so, and how to search the word."""
+    shown = ", ".join(f"“{escape(w)}” as {w.upper()}" for w in dict.fromkeys(words))
+    return f"\nI read {shown}; to look for the word itself, put it in quotes."
+
+
+def _examples(hits: Sequence[Article]) -> list[str]:
+    return [f"• {link(a.url, short(a.title, 80) or '(untitled)')}" for a in hits]
+
+
+def watch_added(
+    watch: Watch, echo: str, count: int, hits: Sequence[Article], note: str, silent: str
+) -> str:
     """The /watch answer."""
-    return (
-        f"👀 Rule <b>#{watch.id}</b> saved{_where(thread_id)}.\n"
-        f"Understood as: <code>{escape(echo)}</code>\n"
-        f"It would have matched {count} stored article{'s' if count != 1 else ''} "
-        "of the last 7 days.\n/unwatch "
-        f"{watch.id} removes it."
-    )
-
-
-def test_result(echo: str, count: int, hits: Sequence[Article]) -> str:
-    """The /test answer: count and the newest matching titles."""
     lines = [
-        f"🧪 Understood as: <code>{escape(echo)}</code>",
-        f"Matches {count} stored article{'s' if count != 1 else ''} of the last 7 days.",
+        f"👀 Rule #{watch.number} saved{where(watch.thread_id)}.",
+        f"Understood as: <code>{escape(echo)}</code>{note}",
     ]
-    for article in hits:
-        lines.append(f"• {_link(article.url, _short(article.title) or '(untitled)')}")
     if count:
-        lines.append("Nothing was saved: /watch with the same query keeps it.")
+        lines.append(f"It would have matched {plural(count, 'article')} of the last 7 days:")
+        lines += _examples(hits)
+    else:
+        lines.append(f"⚠️ It would have matched nothing of the last 7 days.{silent}")
+    lines.append(f"Remove it: /unwatch_{watch.number}")
     return "\n".join(lines)
 
 
-def rules_list(subs: Sequence[str], watches: Sequence[Watch], thread_id: int) -> str:
-    """The /rules answer."""
-    lines = [f"<b>Subscriptions{_where(thread_id)}</b>"]
-    lines += [f"• <code>{escape(p)}</code>" for p in subs] or ["none — /subscribe adds packs"]
+def zero_hits(missing: Sequence[str], scanned: int) -> str:
+    """Why a query found nothing: the words no recent article has (or just the count read)."""
+    if missing:
+        words = ", ".join(f"“{escape(m)}”" for m in missing)
+        return f" No article of the last 7 days has {words}: check the spelling."
+    return f" ({plural(scanned, 'article')} read.)"
+
+
+def duplicate_watch(existing: Watch, echo: str) -> str:
+    """A /watch that the chat already has."""
+    return (
+        f"⚠️ This chat already has that rule: #{existing.number} "
+        f"<code>{escape(echo)}</code>. Nothing was saved."
+    )
+
+
+def test_result(echo: str, count: int, hits: Sequence[Article], note: str, silent: str) -> str:
+    """The /test answer: count and the newest matching titles."""
+    lines = [f"🧪 Understood as: <code>{escape(echo)}</code>{note}"]
+    if count:
+        lines.append(f"Matches {plural(count, 'stored article')} of the last 7 days.")
+        lines += _examples(hits)
+        lines.append("Nothing was saved: /watch with the same query keeps it.")
+    else:
+        lines.append(f"Matches no stored article of the last 7 days.{silent}")
+    return "\n".join(lines)
+
+
+def unwatched(removed: Sequence[int], missing: Sequence[int], left: int) -> str:
+    """The /unwatch answer."""
+    lines = []
+    if removed:
+        numbers = " and ".join(", ".join(f"#{n}" for n in removed).rsplit(", ", 1))
+        lines.append(f"🗑 Removed {'rule' if len(removed) == 1 else 'rules'} {numbers}.")
+    if missing:
+        lines.append("This chat has no rule " + ", ".join(f"#{n}" for n in missing) + ".")
+    lines.append(f"{plural(left, 'rule')} left. /rules lists them.")
+    return "\n".join(lines)
+
+
+def rules_list(
+    subs: Sequence[str],
+    watches: Sequence[Watch],
+    thread_id: int,
+    activity: Mapping[int, tuple[int, str]],
+    mutes: Sequence[str],
+) -> str:
+    """The /rules answer: packs, own rules (with how much they alerted), active mutes.
+
+    `mutes` are HTML lines (settings_views.mute_line).
+    """
+    lines = [f"<b>Packs{where(thread_id)}</b>"]
+    lines += [f"• {escape(p)}" for p in subs] or ["none — /subscribe adds packs"]
     lines.append("\n<b>Your rules</b>")
     for w in watches:
-        lines.append(f"• #{w.id}{_where(w.thread_id)}: <code>{escape(w.query)}</code>")
+        alerts, last = activity.get(w.id, (0, ""))
+        did = f"{plural(alerts, 'alert')}, last {escape(last)}" if alerts else "no alert yet"
+        lines.append(
+            f"#{w.number}{where(w.thread_id)} <code>{escape(short(w.query, 80))}</code>\n"
+            f"   {did} · /unwatch_{w.number}"
+        )
     if not watches:
         lines.append("none — /watch adds one")
+    if mutes:
+        lines += ["\n<b>Muted</b>", *mutes, "/unmute ends them."]
     return "\n".join(lines)
-
-
-def recent_list(views: Sequence[AlertView], offset: int, total: int) -> str:
-    """One page of /recent."""
-    if not views:
-        return "No alerts in this chat yet." if total == 0 else "No alerts on this page."
-    first, last = offset + 1, offset + len(views)
-    lines = [f"<b>Recent alerts</b> {first}–{last} of {total}"]
-    for v in views:
-        mark = "🚨 " if v.priority == "urgent" else ""
-        state = "" if v.state == "sent" else f" <i>({escape(v.state)})</i>"
-        lines.append(
-            f"{mark}<b>#{v.id}</b> {_link(v.url, _short(v.title) or '(untitled)')}{state}\n"
-            f"   {escape(v.source_name)} · {escape(v.rule_name)} · {v.created:%Y-%m-%d %H:%M} · /alert {v.id}"
-        )
-    return "\n".join(lines)
-
-
-def search_results(
-    query: str, articles: Sequence[Article], source_names: Mapping[str, str] | None = None
-) -> str:
-    """The /search answer."""
-    names = source_names or {}
-    if not articles:
-        return f"🔎 Nothing stored matches <code>{escape(query)}</code>."
-    lines = [
-        f"🔎 <b>{len(articles)}</b> result{'s' if len(articles) != 1 else ''} for <code>{escape(query)}</code>"
-    ]
-    for a in articles:
-        day = a.published or a.fetched
-        lines.append(
-            f"• {_link(a.url, _short(a.title) or '(untitled)')} — "
-            f"{escape(names.get(a.source_id, a.source_id))}, {day:%Y-%m-%d}"
-        )
-    return "\n".join(lines)
-
-
-def bad_search(query: str, reason: str) -> str:
-    """A search we cannot run."""
-    return (
-        f"⚠️ I can't search for <code>{escape(query)}</code>: {escape(reason)}.\n"
-        'Use words, "exact phrases", OR, -word to exclude, and word* for prefixes.'
-    )
-
-
-def setting_changed(what: str) -> str:
-    """A confirmation of a settings change."""
-    return f"✅ {escape(what)}"
-
-
-def sources_list(health: Sequence[SourceHealth]) -> str:
-    """The /sources answer: one line per source."""
-    if not health:
-        return "No sources are configured."
-    lines = ["<b>Sources</b>"]
-    for h in health:
-        if not h.enabled:
-            icon = "⏸"
-        elif h.consecutive_failures:
-            icon = "❌"
-        elif h.last_success:
-            icon = "✅"
-        else:
-            icon = "⏳"
-        line = f"{icon} <code>{escape(h.id)}</code> {escape(_short(h.name, 60))} · last ok {_when(h.last_success)}"
-        if h.needs_browser:
-            line += " · needs a browser (the site blocks bots)" + (
-                "" if h.enabled else ", not polled"
-            )
-        if h.consecutive_failures:
-            line += (
-                f" · {h.consecutive_failures} failure(s): {escape(_short(h.last_error or '', 120))}"
-            )
-        lines.append(line)
-    return "\n".join(lines)
-
-
-def poll_report(lines: Sequence[str]) -> str:
-    """The answer to `/sources poll`: one status line per source."""
-    if not lines:
-        return "No sources to poll."
-    body = "\n".join(escape(line) for line in lines)
-    return f"<b>Polled {len(lines)} source{'s' if len(lines) != 1 else ''}</b>\n<pre>{body}</pre>"
 
 
 def unknown_command(word: str) -> str:
@@ -298,5 +332,10 @@ def failed_list(alerts: Sequence[AlertView], counts: Mapping[str, int]) -> str:
             f"#{a.id} [{escape(a.state)}] chat {a.chat_id} · {a.attempts} attempts · "
             f"{escape(a.title[:80])}\n   {escape(a.last_error or 'no error recorded')}"
         )
-    lines.append("<code>/failed retry &lt;id&gt;</code> queues one again.")
+    lines.append("/failed retry <i>id</i> queues one again.")
     return "\n".join(lines)
+
+
+def setting_changed(what: str) -> str:
+    """A confirmation of a settings change (`what` is plain text)."""
+    return f"✅ {escape(what)}"

@@ -11,7 +11,7 @@ from typing import Any
 
 from telegram.ext import AIORateLimiter, Application, BaseRateLimiter
 
-from bot.config import Settings
+from bot.config import DEFAULT_MAX_ITEM_AGE, Settings
 from bot.models import FeedEntry, Source
 from bot.pipeline import IngestResult
 from bot.runtime import Runtime
@@ -70,7 +70,13 @@ class Harness:
         return self.server.sent(chat_id)[before]
 
     def ingest(
-        self, title: str, text: str, *, url: str = "", source: Source = WIRE
+        self,
+        title: str,
+        text: str,
+        *,
+        url: str = "",
+        source: Source = WIRE,
+        published: datetime | None = None,
     ) -> IngestResult:
         """Store an article through the real pipeline (dedup, match, alerts)."""
         guid = f"g{len(self.guids) + 1}"
@@ -81,9 +87,18 @@ class Harness:
             url=url or f"https://news.example.org/{guid}",
             title=title,
             text=text,
-            published=self.clock(),
+            published=published or self.clock(),
         )
         return self.runtime.pipeline.ingest(source, [entry])
+
+    def alerts(self, chat_id: int) -> list[SentMessage]:
+        """The alert messages the chat got (those with a Details button), oldest first."""
+        return [m for m in self.server.sent(chat_id) if is_alert(m)]
+
+
+def is_alert(message: SentMessage) -> bool:
+    """Whether a bot message is an alert (it has the alert buttons)."""
+    return any(str(b.get("callback_data", "")).startswith(("d:", "c:")) for b in message.buttons())
 
 
 async def start_harness(
@@ -94,6 +109,9 @@ async def start_harness(
     admins: Sequence[int] = (ADMIN,),
     rate_limiter: BaseRateLimiter[Any] | None = None,
     sources: Sequence[Source] = (),
+    known_sources: Sequence[Source] = (),
+    allow_private: bool | None = None,
+    max_item_age: timedelta | None = DEFAULT_MAX_ITEM_AGE,
 ) -> Harness:
     """Start the Bot API server and the application (long polling) over a fresh database."""
     server = BotApiServer().start()
@@ -105,11 +123,12 @@ async def start_harness(
         token=server.token,
         api_url=server.base_url,
         admin_ids=frozenset(admins),
-        allow_private_network=bool(sources),  # loopback feeds
+        allow_private_network=bool(sources) if allow_private is None else allow_private,
+        max_item_age=max_item_age,
     )
     runtime = Runtime.open(settings, clock, with_sources=False)
     # Given sources are polled by the app; the two wires only name ingested articles.
-    runtime.store.sync_sources(list(sources) or [WIRE, OTHER_WIRE])
+    runtime.store.sync_sources(list(sources) or [WIRE, OTHER_WIRE, *known_sources])
     app = build_application(
         runtime,
         # No throttling by default (tests send bursts); the production limiter when asked.

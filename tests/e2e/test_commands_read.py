@@ -94,14 +94,14 @@ async def test_alert_detail_only_for_this_chat(bot: Harness) -> None:
     )
     assert second.new_articles == 1 and second.alerts == 0
     [view] = bot.runtime.store.recent_alerts(USER)
-    reply = await bot.ask(f"/alert {view.id}", USER)
+    reply = await bot.ask(f"/alert {view.number}", USER)
     assert BELARUS_TITLE in reply.plain
     assert "satellite state of Russia" in reply.plain
-    assert "All sources of this story" in reply.plain  # the second outlet's copy
+    assert "Sources (2)" in reply.plain and "Other Wire" in reply.plain  # the second copy
     assert "Why:" in reply.plain
-    reply = await bot.ask(f"/alert {view.id + 100}", USER)
+    reply = await bot.ask(f"/alert {view.number + 100}", USER)
     assert "no alert" in reply.plain
     reply = await bot.ask("/alert", USER)
-    assert "Usage: /alert <id>" in reply.plain
-    other = await bot.ask(f"/alert {view.id}", 404)
+    assert "Usage: /alert <number>" in reply.plain
+    other = await bot.ask(f"/alert {view.number}", 404)
     assert "no alert" in other.plain

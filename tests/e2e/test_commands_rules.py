@@ -65,7 +65,7 @@ async def test_watch_echoes_counts_and_compiles_into_the_engine(bot: Harness) ->
     bot.ingest(*eu_sanctions_article("Iran"))
     reply = await bot.ask('/watch @country:BY /s "satellite state"', USER)
     assert 'Understood as: (@country:BY /s "satellite state")' in reply.plain
-    assert "would have matched 1 stored article" in reply.plain
+    assert "would have matched 1 article of the last 7 days" in reply.plain
     [watch] = bot.runtime.store.watches(USER)
     assert watch.query == '@country:BY /s "satellite state"'
     assert watch.rule_key in bot.runtime.registry.engine().rules
@@ -105,19 +105,22 @@ async def test_unwatch_and_rules(bot: Harness) -> None:
     [watch] = bot.runtime.store.watches(USER)
     rules = await bot.ask("/rules", USER)
     assert "ep-resolutions" in rules.plain
-    assert f"#{watch.id}: sanction* AND Belarus" in rules.plain
+    assert "#1 sanction* AND Belarus" in rules.plain and "/unwatch_1" in rules.plain
     reply = await bot.ask("/unwatch banana", USER)
-    assert "Usage: /unwatch <id>" in reply.plain
-    reply = await bot.ask(f"/unwatch {watch.id + 50}", USER)
-    assert "no rule" in reply.plain
+    assert "Usage: /unwatch <number…>" in reply.plain
+    reply = await bot.ask("/unwatch 50", USER)
+    assert "no rule #50" in reply.plain
+    # Another chat's rule: numbers are per chat, so this chat's /unwatch never reaches it.
     bot.runtime.store.upsert_chat(555)
     other = bot.runtime.store.add_watch(555, "something")
-    reply = await bot.ask(f"/unwatch {other.id}", USER)  # another chat's rule: untouched
-    assert "no rule" in reply.plain
+    assert other.number == 1 and other.id != watch.id
+    reply = await bot.ask("/unwatch 2", USER)
+    assert "no rule #2" in reply.plain
     assert bot.runtime.store.watches(555) == [other]
-    reply = await bot.ask(f"/unwatch {watch.id}", USER)
-    assert "removed" in reply.plain
+    reply = await bot.ask("/unwatch 1", USER)
+    assert "Removed rule #1" in reply.plain
     assert bot.runtime.store.watches(USER) == []
+    assert bot.runtime.store.watches(555) == [other]
     assert watch.rule_key not in bot.runtime.registry.engine().rules
 
 

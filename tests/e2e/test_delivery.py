@@ -33,15 +33,17 @@ async def test_alert_reaches_the_forum_topic_with_buttons(live_bot: Harness) -> 
 
     # A member may open the details; the alert is edited into its long form.
     bot.server.press_button(FORUM, MEMBER_USER, alert.message_id, f"d:{view.id}")
-    await bot.server.wait_until(lambda: "Rule key" in bot.server.sent(FORUM)[-1].plain)
+    await bot.server.wait_until(lambda: "Sources (1)" in bot.server.sent(FORUM)[-1].plain)
     assert bot.server.sent(FORUM)[-1].message_id == alert.message_id
-    # A member may not mute; an admin may.
+    # A member may not mute; an admin may (first the choice, then the rule for 24 hours).
     bot.server.press_button(FORUM, MEMBER_USER, alert.message_id, f"m:{view.id}")
     await bot.server.wait_until(lambda: len(bot.server.callback_answers) == 2)
     assert "Only admins" in (bot.server.callback_answers[-1]["text"] or "")
     assert bot.runtime.store.muted_rules(FORUM, bot.clock()) == set()
     bot.server.press_button(FORUM, ADMIN_USER, alert.message_id, f"m:{view.id}")
     await bot.server.wait_until(lambda: len(bot.server.callback_answers) == 3)
+    bot.server.press_button(FORUM, ADMIN_USER, alert.message_id, f"mr:{view.id}:0")
+    await bot.server.wait_until(lambda: len(bot.server.callback_answers) == 4)
     assert "24 hours" in (bot.server.callback_answers[-1]["text"] or "")
     assert bot.runtime.store.muted_rules(FORUM, bot.clock()) == {"pack:ep-resolutions"}
 

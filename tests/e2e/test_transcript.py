@@ -10,11 +10,19 @@ from tests.e2e.transcript import record_session
 
 async def test_transcript_records_a_real_session(tmp_path: Path) -> None:
     text = await record_session(tmp_path)
-    assert text.count("**👤 You:**") == 8
-    # The alert, the dry run, the caret under a bad query, /recent and /search, and the details.
-    assert f"🚨 {BELARUS_TITLE}" in text
-    assert "Matches 1 stored article of the last 7 days." in text
+    assert text.count("**👤 You:**") == 13
+    assert text.count("**👤 You press**") == 3
+    # The alert leads with the finding; the package's later copies edit one alert.
+    assert "🚨 European Parliament and PACE resolutions · " in text
+    assert f"\n{BELARUS_TITLE}\n" in text
+    assert text.count("*(the alert above is edited in place, silently)*") == 2
+    assert "Also: Daily Wire 13:00, Euro News Desk 13:00" in text
+    assert "I read “or” as OR" in text
+    assert "Did you mean NEAR/5?" in text
     assert "sanctions AND (Belarus\n                      ^" in text
     assert "Recent alerts 1–2 of 2" in text
     assert '🔎 1 result for "satellite state"' in text
-    assert "Rule key pack:ep-resolutions" in text
+    assert "Sources (1)" in text and "Rule key" not in text
+    assert "[🔕 This story]" in text and "[Less] [🔔 Unmute]" in text
+    assert "Did you mean Europe/Berlin?" in text
+    assert "I answer commands, not messages" in text

@@ -25,13 +25,6 @@ OLD_ITEM = ("old-1", "Weather in Brussels", "Sunny with some clouds over the wee
 
 
 @pytest.fixture
-def feed() -> Iterator[FeedServer]:
-    server = FeedServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def telegram() -> Iterator[BotApiServer]:
     server = BotApiServer().start()
     yield server

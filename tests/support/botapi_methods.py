@@ -170,6 +170,8 @@ class BotApiMethods:
                 link_preview_options=_decode(params.get("link_preview_options")) or None,
                 disable_web_page_preview=_bool(params.get("disable_web_page_preview")),
                 at=time.monotonic(),
+                disable_notification=_bool(params.get("disable_notification")),
+                reply_to=self._reply_target(chat_id, params),
             )
             self.messages.append(sent)
             self.send_times[chat_id].append(sent.at)
@@ -199,6 +201,36 @@ class BotApiMethods:
                 markup,
             )
             return self._message_json(sent, entities)
+
+    def _reply_target(self, chat_id: int, params: dict[str, Any]) -> int | None:
+        """The message replied to (reply_parameters or the older reply_to_message_id)."""
+        reply = _decode(params.get("reply_parameters"))
+        target = _int(reply.get("message_id")) if isinstance(reply, dict) else None
+        target = target or _int(params.get("reply_to_message_id"))
+        if target is None:
+            return None
+        allow = isinstance(reply, dict) and _bool(reply.get("allow_sending_without_reply"))
+        if self._find(chat_id, target) is None:
+            if not allow:
+                raise ApiError(400, "Bad Request: message to be replied not found")
+            return None
+        return target
+
+    def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = self._require_chat(params)
+        markup = _decode(params.get("reply_markup")) or None
+        with self._cond:
+            sent = self._find(chat_id, _int(params.get("message_id")) or 0)
+            if sent is None:
+                raise ApiError(400, "Bad Request: message to edit not found")
+            if sent.reply_markup == markup:
+                raise ApiError(
+                    400,
+                    "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
+                )
+            sent.reply_markup = markup
+            sent.markup_edits += 1
+            return self._message_json(sent)
 
     def _api_deleteMessage(self, params: dict[str, Any]) -> bool:
         chat_id = self._require_chat(params)

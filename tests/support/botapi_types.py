@@ -37,6 +37,9 @@ class SentMessage:
     at: float
     deleted: bool = False
     edits: list[str] = field(default_factory=list)
+    disable_notification: bool | None = None  # sent without a sound
+    reply_to: int | None = None  # message id this one replies to
+    markup_edits: int = 0  # editMessageReplyMarkup calls (the text stayed)
 
     def buttons(self) -> list[dict[str, Any]]:
         """Every inline button, row by row."""
