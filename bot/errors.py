@@ -29,6 +29,10 @@ class QuerySyntaxError(UserInputError):
         super().__init__(detail)
 
 
+class QueryCostError(QuerySyntaxError):
+    """A query that parses but could cost too much per article (see matching/cost.py)."""
+
+
 class PackError(UserInputError):
     """A rule pack file is malformed."""
 
