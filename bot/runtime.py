@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import Settings
-from bot.models import EntityResolver, Source
-from bot.pipeline import Pipeline
+from bot.models import EntityResolver, FeedEntry, Source
+from bot.pipeline import IngestResult, Pipeline
 from bot.registry import RuleRegistry
 from bot.store import Store
 from bot.store.base import Clock, utcnow
+from bot.workers import Workers
 
 if TYPE_CHECKING:
     import httpx
@@ -48,6 +49,9 @@ class Runtime:
     pipeline: Pipeline
     clock: Clock = utcnow
     sources: list[Source] = field(default_factory=list)
+    # Threads for heavy work (dry runs, searches, ingest), each with its own connection;
+    # None runs that work in the caller's thread on `store` (one-shot commands).
+    workers: Workers | None = None
 
     @classmethod
     def open(
@@ -63,7 +67,10 @@ class Runtime:
         store = Store.open(settings.db_path, clock)
         if sources:
             store.sync_sources(sources)
-        registry = RuleRegistry(store, packs, resolver)
+        workers = None if str(settings.db_path) == ":memory:" else Workers(settings.db_path, clock)
+        registry = RuleRegistry(
+            store, packs, resolver, background=workers.background if workers else None
+        )
         return cls(
             settings=settings,
             store=store,
@@ -73,6 +80,7 @@ class Runtime:
             pipeline=Pipeline(store, registry),
             clock=clock,
             sources=sources,
+            workers=workers,
         )
 
     def active_sources(self) -> list[Source]:
@@ -86,8 +94,18 @@ class Runtime:
         from bot.sources.poller import Poller
 
         fetcher = Fetcher(http, SystemResolver(), allow_private=self.settings.allow_private_network)
-        return Poller(self.store, fetcher, self.pipeline.ingest, self.clock, notify=notify)
+        return Poller(self.store, fetcher, self.ingest, self.clock, notify=notify)
+
+    async def ingest(self, source: Source, entries: Sequence[FeedEntry]) -> IngestResult:
+        """Store, match and queue a batch on the writer thread (its own connection), so
+        matching never runs on the event loop; in this thread when there are no workers."""
+        if self.workers is None:
+            return self.pipeline.ingest(source, entries)
+        registry = self.registry
+        return await self.workers.write(lambda store: Pipeline(store, registry).ingest(source, entries))
 
     def close(self) -> None:
-        """Release the database."""
+        """Stop the worker threads and release the database."""
+        if self.workers is not None:
+            self.workers.close()
         self.store.close()

@@ -168,7 +168,11 @@ class Engine:
 
         `exhaustive` asks the span evaluator about every rule instead of using the plans:
         slow, and the reference the plans must agree with."""
-        analyzed = analyze(doc)
+        return self.match_analyzed(analyze(doc), exhaustive=exhaustive)
+
+    def match_analyzed(self, analyzed: Analyzed, *, exhaustive: bool = False) -> list[Match]:
+        """`match` of a document already analysed (several engines can share the reading)."""
+        doc = analyzed.doc
         state = _DocState(self, analyzed, self._scan(analyzed))
         if exhaustive:
             holds = state.evaluator.holds

@@ -36,6 +36,8 @@ from bot.telegram.context import (
     where_from,
 )
 from bot.telegram.keyboards import AlertAction, PageAction, parse_callback
+from bot.telegram.limits import CommandLimits
+from bot.textsafe import strip_bidi
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -45,6 +47,7 @@ log = logging.getLogger(__name__)
 CommandFn = Callable[["Runtime", Where, str], Reply | Awaitable[Reply]]
 Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 MUTE_FOR = timedelta(hours=24)
+IN_BACKGROUND = frozenset({"sources", "test", "watch", "search"})
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 GONE = {ChatMemberStatus.LEFT, ChatMemberStatus.BANNED}
 PRESENT = {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
@@ -82,7 +85,7 @@ COMMAND_FUNCTIONS: dict[str, CommandFn] = {
 
 async def send_reply(app_bot: Bot, w: Where, reply: Reply) -> list[Message]:
     """Send a reply into the chat (and topic) it answers, split under Telegram's limit."""
-    parts = split_html(reply.text)
+    parts = split_html(strip_bidi(reply.text))
     sent = []
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
@@ -102,8 +105,9 @@ async def send_reply(app_bot: Bot, w: Where, reply: Reply) -> list[Message]:
 class Handlers:
     """Every handler of the bot, bound to one Runtime (no globals)."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, limits: CommandLimits | None = None) -> None:
         self.rt = runtime
+        self.limits = limits or CommandLimits()
         self.app: Application[Any, Any, Any, Any, Any, Any] | None = None
 
     def register(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -111,8 +115,9 @@ class Handlers:
         messages = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
         for cmd in COMMANDS:
             fn = self.sources if cmd.name == "sources" else COMMAND_FUNCTIONS[cmd.name]
-            # `/sources poll` may take long: it must not hold up everyone else's commands.
-            blocking = cmd.name != "sources"
+            fn = self.limits.wrap(cmd.name, fn)  # rate limits; bidi-free arguments
+            # These may take long: they must not hold up everyone else's commands.
+            blocking = cmd.name not in IN_BACKGROUND
             app.add_handler(
                 CommandHandler(cmd.name, self.command(cmd, fn), messages, block=blocking)
             )

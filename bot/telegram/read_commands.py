@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from bot.delivery.format import format_alert_detail
 from bot.errors import UserInputError
+from bot.models import Article
 from bot.telegram import views
 from bot.telegram.context import BadArgs, Reply, Where
 from bot.telegram.keyboards import MAX_RECENT, recent_keyboard
@@ -35,16 +36,22 @@ def recent_page(rt: Runtime, chat_id: int, size: int, offset: int) -> Reply:
     return Reply(views.recent_list(page, offset, total), recent_keyboard(size, offset, total))
 
 
-def search(rt: Runtime, w: Where, args: str) -> Reply:
-    """Full-text search over stored articles."""
+async def search(rt: Runtime, w: Where, args: str) -> Reply:
+    """Full-text search over stored articles (on a reader thread, within a time budget)."""
     if not args:
         raise BadArgs("say what to search for")
     try:
-        found = rt.store.search_articles(args, limit=SEARCH_RESULTS)
+        found = await _search(rt, args)
     except UserInputError as exc:
         return Reply(views.bad_search(args, str(exc)))
     names = {s.id: s.name for s in rt.store.list_sources()}
     return Reply(views.search_results(args, found, names))
+
+
+async def _search(rt: Runtime, query: str) -> list[Article]:
+    if rt.workers is None:
+        return rt.store.search_articles(query, limit=SEARCH_RESULTS)
+    return await rt.workers.read(lambda store: store.search_articles(query, limit=SEARCH_RESULTS))
 
 
 def alert(rt: Runtime, w: Where, args: str) -> Reply:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.errors import QuerySyntaxError
-from bot.models import Article, Rule
+from bot.dryrun import BUDGET_S, DryRun
+from bot.errors import QueryCostError, QuerySyntaxError
 from bot.telegram import views
 from bot.telegram.context import BadArgs, Reply, Where
 
@@ -61,7 +60,7 @@ def packs(rt: Runtime, w: Where, args: str) -> Reply:
     return Reply(views.packs_list(rt.packs, rt.store.subscriptions(w.chat_id, w.thread_id)))
 
 
-def watch(rt: Runtime, w: Where, args: str) -> Reply:
+async def watch(rt: Runtime, w: Where, args: str) -> Reply:
     """Save a chat's own rule after checking it parses, and say what it would have matched."""
     query = _query_arg(args)
     if rt.store.count_watches(w.chat_id) >= MAX_WATCHES_PER_CHAT:
@@ -70,12 +69,14 @@ def watch(rt: Runtime, w: Where, args: str) -> Reply:
             "Remove one with /unwatch first."
         )
     try:
-        echo, hits = dry_run(rt, query)
+        result = await dry_run(rt, query)
+    except QueryCostError as exc:
+        return Reply(views.query_too_slow(exc))
     except QuerySyntaxError as exc:
         return Reply(views.query_error(query, exc))
     saved = rt.store.add_watch(w.chat_id, query, thread_id=w.thread_id, user_id=w.user_id)
     rt.registry.invalidate()  # the next ingest compiles the new rule in
-    return Reply(views.watch_added(saved, echo, len(hits), w.thread_id))
+    return Reply(_partial(views.watch_added(saved, result.echo, result.matched, w.thread_id), result))
 
 
 def unwatch(rt: Runtime, w: Where, args: str) -> Reply:
@@ -96,15 +97,16 @@ def rules(rt: Runtime, w: Where, args: str) -> Reply:
     return Reply(views.rules_list(subs, rt.store.watches(w.chat_id), w.thread_id))
 
 
-def test(rt: Runtime, w: Where, args: str) -> Reply:
+async def test(rt: Runtime, w: Where, args: str) -> Reply:
     """Dry run of a query over the last days' articles; nothing is saved."""
     query = _query_arg(args)
     try:
-        echo, hits = dry_run(rt, query)
+        result = await dry_run(rt, query)
+    except QueryCostError as exc:
+        return Reply(views.query_too_slow(exc))
     except QuerySyntaxError as exc:
         return Reply(views.query_error(query, exc))
-    newest = sorted(hits, key=lambda a: a.id, reverse=True)[:TEST_SHOW]
-    return Reply(views.test_result(echo, len(hits), newest))
+    return Reply(_partial(views.test_result(result.echo, result.matched, result.newest), result))
 
 
 def _query_arg(args: str) -> str:
@@ -115,13 +117,15 @@ def _query_arg(args: str) -> str:
     return args
 
 
-def dry_run(rt: Runtime, query: str) -> tuple[str, list[Article]]:
-    """How the query was understood, and the recent stored articles it matches."""
-    from bot.matching.engine import Engine
-    from bot.matching.query import format_query, parse_query
+async def dry_run(rt: Runtime, query: str) -> DryRun:
+    """How the query was understood, and the recent stored articles it matches (off the
+    event loop, within a time budget: see bot.dryrun)."""
+    from bot.dryrun import dry_run_for
 
-    echo = format_query(parse_query(query, resolver=rt.resolver))
-    engine = Engine.compile([Rule(key="watch:dry-run", name="dry run", query=query)], rt.resolver)
-    since = rt.clock() - timedelta(days=DRY_RUN_DAYS)
-    hits = [a for a in rt.store.articles_since(since) if engine.match(a.document())]
-    return echo, hits
+    return await dry_run_for(rt, query, days=DRY_RUN_DAYS, show=TEST_SHOW)
+
+
+def _partial(text: str, result: DryRun) -> str:
+    if result.complete:
+        return text
+    return text + "\n" + views.dry_run_partial(result.checked, result.candidates, BUDGET_S)

@@ -296,3 +296,28 @@ def failed_list(alerts: Sequence[AlertView], counts: Mapping[str, int]) -> str:
         )
     lines.append("<code>/failed retry &lt;id&gt;</code> queues one again.")
     return "\n".join(lines)
+
+
+def query_too_slow(error: QuerySyntaxError) -> str:
+    """A query that parses but could cost too much per article: why, and what to change."""
+    message = error.message[:1].upper() + error.message[1:]
+    hint = f"\nTry {escape(error.expected)}." if error.expected else ""
+    return f"⚠️ {escape(message)}. Nothing was saved.{hint}"
+
+
+def dry_run_partial(checked: int, candidates: int, seconds: float) -> str:
+    """Said under a dry-run count when the time budget ran out before every candidate."""
+    return (
+        f"⏱ I stopped after checking {checked:,} of the {candidates:,} recent articles "
+        f"with its words ({seconds:g} s limit), so the count is a lower bound."
+    )
+
+
+def try_again_later(what: str, seconds: int) -> str:
+    """A command refused by the per-user or per-chat rate limit."""
+    return f"⏳ Too many {escape(what)} in a short time. Try again in {seconds} s."
+
+
+def still_working() -> str:
+    """A second expensive command while the first one of the same user is still running."""
+    return "⏳ I am still working on your previous request; send this again when it is answered."
