@@ -37,6 +37,10 @@ class PackError(UserInputError):
     """A rule pack file is malformed."""
 
 
+class BadDatabaseError(UserInputError):
+    """The database file is not ours to use: not SQLite, damaged, newer, or missing tables."""
+
+
 class SourceError(BotError):
     """Fetching or parsing one source failed; the reason is human-readable."""
 
