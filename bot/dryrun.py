@@ -65,12 +65,15 @@ def dry_run(
     show: int = 5,
     budget_s: float = BUDGET_S,
     timer: Callable[[], float] = time.monotonic,
+    deadline: float | None = None,
 ) -> DryRun:
-    """Match `query` over the articles fetched since `since` that the index points at."""
+    """Match `query` over the articles fetched since `since` that the index points at,
+    until `deadline` (by `timer`; default: `budget_s` from now)."""
     node = parse_chat_query(query, resolver)
-    deadline = timer() + budget_s
-    engine = Engine.compile([Rule(key="watch:dry-run", name="dry run", query=query)], resolver)
-    ids = _candidates(store, node, resolver, since, budget_s / 2)
+    deadline = timer() + budget_s if deadline is None else deadline
+    rule = Rule(key="watch:dry-run", name="dry run", query=query)
+    engine = Engine.compile([rule], resolver, countries=False)  # deciding only
+    ids = _candidates(store, node, resolver, since, max(deadline - timer(), 0.1) / 2)
     hits: list[Article] = []
     matched = checked = 0
     for start in range(0, len(ids), BATCH):
@@ -139,10 +142,12 @@ def _phrase(text: str) -> str:
 async def dry_run_for(rt: Runtime, query: str, *, days: int, show: int) -> DryRun:
     """`dry_run` over the runtime's last `days` of articles, on a reader thread."""
     since = rt.clock() - timedelta(days=days)
+    # The budget runs from the request: time spent waiting for a reader counts.
+    deadline = time.monotonic() + BUDGET_S
 
     def job(store: Store) -> DryRun:
-        return dry_run(store, rt.resolver, query, since, show=show)
+        return dry_run(store, rt.resolver, query, since, show=show, deadline=deadline)
 
     if rt.workers is None:
         return job(rt.store)
-    return await rt.workers.read(job)
+    return await rt.workers.read(job, deadline=deadline)

@@ -4,7 +4,8 @@ Token buckets: each user and each chat has a bucket per expensive command that h
 few tokens and refills at a steady rate; a command takes one, and when there is none the
 reply says when to try again. One user also has at most one expensive command running at
 a time. `CommandLimits.wrap` is applied to every command where the handlers are
-registered; it also strips bidi controls from the arguments (bot.textsafe).
+registered; it also strips bidi controls from the arguments (bot.textsafe), and turns a
+worker job that waited too long for a thread (bot.workers.Busy) into "busy, try again".
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 from bot.telegram import views
 from bot.telegram.context import Reply, Where
 from bot.textsafe import strip_bidi
+from bot.workers import Busy
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -44,6 +46,7 @@ RATES: Mapping[str, Rate] = {
     "search": Rate(5, 12, "searches"),
 }
 CHAT_FACTOR = 2
+BUSY_RETRY_S = 5
 
 
 class TokenBuckets:
@@ -82,7 +85,10 @@ class CommandLimits:
         self, rates: Mapping[str, Rate] = RATES, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.users = {name: TokenBuckets(rate, clock) for name, rate in rates.items()}
-        chat_rates = {n: Rate(r.burst * CHAT_FACTOR, r.per_minute * CHAT_FACTOR, r.what) for n, r in rates.items()}
+        chat_rates = {
+            n: Rate(r.burst * CHAT_FACTOR, r.per_minute * CHAT_FACTOR, r.what)
+            for n, r in rates.items()
+        }
         self.chats = {name: TokenBuckets(rate, clock) for name, rate in chat_rates.items()}
         self.running: set[Hashable] = set()
 
@@ -104,6 +110,8 @@ class CommandLimits:
             try:
                 result = fn(rt, w, strip_bidi(args))
                 return await result if inspect.isawaitable(result) else result
+            except Busy:  # its worker job waited too long behind other people's
+                return Reply(views.busy(BUSY_RETRY_S))
             finally:
                 self.running.discard(user)
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from bot.delivery.format import format_alert_detail
 from bot.errors import UserInputError
 from bot.models import Article
+from bot.store.articles import SEARCH_BUDGET_S
 from bot.telegram import views
 from bot.telegram.context import BadArgs, Reply, Where
 from bot.telegram.keyboards import MAX_RECENT, recent_keyboard
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
+    from bot.store import Store
 
 DEFAULT_RECENT = 5
 SEARCH_RESULTS = 8
@@ -51,7 +54,14 @@ async def search(rt: Runtime, w: Where, args: str) -> Reply:
 async def _search(rt: Runtime, query: str) -> list[Article]:
     if rt.workers is None:
         return rt.store.search_articles(query, limit=SEARCH_RESULTS)
-    return await rt.workers.read(lambda store: store.search_articles(query, limit=SEARCH_RESULTS))
+    # The time budget runs from the request: time spent waiting for a reader counts.
+    deadline = time.monotonic() + SEARCH_BUDGET_S
+
+    def job(store: Store) -> list[Article]:
+        budget = max(deadline - time.monotonic(), 0.1)
+        return store.search_articles(query, limit=SEARCH_RESULTS, budget_s=budget)
+
+    return await rt.workers.read(job, deadline=deadline)
 
 
 def alert(rt: Runtime, w: Where, args: str) -> Reply:

@@ -321,3 +321,8 @@ def try_again_later(what: str, seconds: int) -> str:
 def still_working() -> str:
     """A second expensive command while the first one of the same user is still running."""
     return "⏳ I am still working on your previous request; send this again when it is answered."
+
+
+def busy(seconds: int) -> str:
+    """A dry run or search that could not start in time behind other people's."""
+    return f"⏳ I am busy with other people's searches right now. Try again in {seconds} s."
