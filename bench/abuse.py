@@ -7,8 +7,8 @@
    a dozen attacker accounts (so that the per-user limits barely stop them: the worst case)
    send the heaviest queries the bot accepts and the ones it refuses, back to back, while
    a bystander sends /start every 250 ms. Baseline, same run: the same over the code of
-   `--before` (default main, `git archive` into a temp dir), with only the accepted
-   queries (the refused ones stalled it for minutes).
+   `--before` (default: where this branch left main, `git archive` into a temp dir),
+   with only the accepted queries (the refused ones stalled it for minutes).
 2. Cost of /test and /watch at 1,000, 10,000 and 100,000 stored articles (all of the last
    7 days): the dry run as the reader thread runs it, and /watch's rule update with 1,000
    watches stored, against today's synchronous path (every article of the week matched,
@@ -30,7 +30,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.common import REPO_ROOT, Timer, fmt, percentile, print_table, write_result
+from bench.common import (
+    BASE_REF,
+    REPO_ROOT,
+    Timer,
+    fmt,
+    percentile,
+    print_table,
+    resolve_ref,
+    write_result,
+)
 from bench.corpus import make_articles, make_rules, make_world
 from bot.dryrun import dry_run
 from bot.matching.engine import Engine
@@ -87,7 +96,7 @@ def _entry(index: int, title: str, text: str) -> Any:
 
 def _checkout(ref: str, into: Path) -> None:
     archive = subprocess.run(
-        ["git", "-C", str(REPO_ROOT), "archive", ref, "bot", "rules", "seeds"],
+        ["git", "-C", str(REPO_ROOT), "archive", resolve_ref(ref), "bot", "rules", "seeds"],
         capture_output=True,
         check=True,
     ).stdout
@@ -344,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     """Command line: --quick runs a small version."""
     parser = argparse.ArgumentParser(description="abuse benchmark")
     parser.add_argument("--quick", action="store_true", help="short attack, 1k/10k articles")
-    parser.add_argument("--before", default="main", help="git ref of the baseline bot")
+    parser.add_argument("--before", default=BASE_REF, help="git ref of the baseline bot")
     parser.add_argument("--no-before", action="store_true")
     args = parser.parse_args(argv)
     before = None if args.no_before or args.quick else args.before

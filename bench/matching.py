@@ -6,8 +6,8 @@ Figures: compile time, articles/s, per-article time as the rule count grows, pea
 memory, and the speed-up over the regex baseline measured in the same run. The
 match sets (article id, rule key) of engine and baseline must be identical. Also the
 floor of matching (reading the article and one automaton pass, no rule evaluated) with
-the engine's time as a multiple of it, and the engine of `--before` (default main)
-timed against this checkout's in the same run.
+the engine's time as a multiple of it, and the engine of `--before` (default: the
+commit this branch left main at, i.e. today's code) timed against this checkout's.
 """
 
 from __future__ import annotations
@@ -23,7 +23,17 @@ from pathlib import Path
 from typing import Any
 
 from bench.baseline import Baseline
-from bench.common import REPO_ROOT, Timer, fmt, print_table, rss_mb, target, write_result
+from bench.common import (
+    BASE_REF,
+    REPO_ROOT,
+    Timer,
+    fmt,
+    print_table,
+    resolve_ref,
+    rss_mb,
+    target,
+    write_result,
+)
 from bench.corpus import make_articles, make_rules, make_world
 from bot.matching.analysis import analyze
 from bot.matching.engine import Engine
@@ -48,7 +58,7 @@ MIN_BASELINE = 20
 
 # The engine of another checkout (today's main) timed in the same run, in fresh
 # processes taking turns with this one: after the cost caps it must stay within 20%.
-BEFORE_REF = "main"
+BEFORE_REF = BASE_REF
 BEFORE_ARTICLES = 400
 BEFORE_ROUNDS = 20  # alternating batches of BEFORE_ARTICLES / BEFORE_ROUNDS articles
 
@@ -269,9 +279,10 @@ def before_after(
     import tempfile
 
     batch = max(1, articles // rounds)
+    commit = resolve_ref(ref)
     with tempfile.TemporaryDirectory(prefix="bench-before-") as tmp:
         archive = subprocess.run(
-            ["git", "-C", str(REPO_ROOT), "archive", ref, "bot"], capture_output=True, check=True
+            ["git", "-C", str(REPO_ROOT), "archive", commit, "bot"], capture_output=True, check=True
         ).stdout
         subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
         before, after = _Side(Path(tmp), articles), _Side(REPO_ROOT, articles)
@@ -303,10 +314,7 @@ def before_after(
         finally:
             before.close()
             after.close()
-    commit = subprocess.run(
-        ["git", "-C", str(REPO_ROOT), "rev-parse", "--short", ref], capture_output=True, text=True
-    ).stdout.strip()
-    return {"ref": ref, "commit": commit, "rounds": rounds, "batch": batch, "sizes": rows}
+    return {"ref": ref, "commit": commit[:7], "rounds": rounds, "batch": batch, "sizes": rows}
 
 
 def measure_memory(

@@ -44,7 +44,7 @@ class Pipeline:
         return IngestResult(len(entries), new, matches, alerts)
 
     def _ingest_one(self, source: Source, entry: FeedEntry) -> tuple[int, int, int]:
-        engine = self.registry.engine()
+        engine = self.registry.engine(self.store)  # this thread's connection
         # One transaction: an article is never stored without its matches and
         # alerts, so a crash between the two cannot lose an alert.
         with self.store.transaction():
@@ -67,7 +67,7 @@ class Pipeline:
     def _recipients(self, rule: Rule) -> list[Recipient]:
         if rule.key.startswith("pack:"):
             return self.store.subscribers(rule.key.removeprefix("pack:"))
-        watch = self.registry.watch(rule.key)
+        watch = self.registry.watch(rule.key, self.store)
         if watch is None:
             return []
         return [Recipient(watch.chat_id, watch.thread_id)]

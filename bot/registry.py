@@ -11,7 +11,7 @@ while the current engines go on serving, and replaces them when done.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -75,17 +75,18 @@ class RuleRegistry:
         """Mark the rules stale: a watch was added or removed, or a chat went away."""
         self._stale = True
 
-    def engine(self) -> SegmentedEngine:
-        """The engines over packs and every active chat's watches, up to date."""
+    def engine(self, store: Store | None = None) -> SegmentedEngine:
+        """The engines over packs and every active chat's watches, up to date; `store` is
+        the calling thread's connection to read the watches with (default: the registry's)."""
         with self._lock:
             if self._view is None or self._stale:
-                self._refresh(self.store)
+                self._refresh(store or self.store)
             assert self._view is not None
             return self._view
 
-    def watch(self, rule_key: str) -> Watch | None:
+    def watch(self, rule_key: str, store: Store | None = None) -> Watch | None:
         """The watch behind a `watch:<id>` rule key, as of the last refresh."""
-        self.engine()
+        self.engine(store)
         return self._watches.get(rule_key)
 
     def pack_ids(self) -> list[str]:
@@ -115,10 +116,11 @@ class RuleRegistry:
         if len(extra) > DELTA_LIMIT or len(hidden) > HIDDEN_LIMIT:
             self._start_full_compile()
 
-    def _compile_all(self, watches: Sequence[Watch]) -> _Compiled:
+    def _compile_all(self, watches: Iterable[Watch]) -> _Compiled:
         from bot.matching.engine import Engine
 
         self.full_compiles += 1
+        watches = list(watches)
         rules = [p.rule() for p in self.packs] + [watch_rule(w) for w in watches]
         engine = Engine.compile(rules, self.resolver)
         return _Compiled(engine, {w.rule_key: w.query for w in watches})
@@ -126,7 +128,7 @@ class RuleRegistry:
     def _start_full_compile(self) -> None:
         """Compile everything anew: in the background when there is one, else now."""
         if self.background is None:
-            self._base = self._compile_all(self.store.watches())
+            self._base = self._compile_all(self._watches.values())
             self._delta = None
             self._stale = True
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,8 +102,12 @@ class Runtime:
         matching never runs on the event loop; in this thread when there are no workers."""
         if self.workers is None:
             return self.pipeline.ingest(source, entries)
-        registry = self.registry
-        return await self.workers.write(lambda store: Pipeline(store, registry).ingest(source, entries))
+        def job(store: Store) -> IngestResult:
+            pipeline = copy.copy(self.pipeline)  # the same settings, the writer's connection
+            pipeline.store = store
+            return pipeline.ingest(source, entries)
+
+        return await self.workers.write(job)
 
     def close(self) -> None:
         """Stop the worker threads and release the database."""

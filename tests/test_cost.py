@@ -51,7 +51,7 @@ def test_the_attack_shapes_are_refused_for_chats_with_a_reason(query: str) -> No
     with pytest.raises(QueryCostError) as caught:
         parse_query(query, limits=USER_LIMITS)
     assert caught.value.message.startswith("this query could be too slow: ")
-    assert "times the work allowed" in caught.value.message
+    assert "times what one rule may use" in caught.value.message
     assert caught.value.expected  # what to change
 
 

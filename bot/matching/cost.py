@@ -106,14 +106,14 @@ class QueryCost:
     def problem(self, limits: CostLimits) -> str | None:
         """Which limit the query exceeds, in words, or None."""
         ratios = [
-            (self.per_token / limits.per_token, "for each word of an article"),
-            (self.per_document / limits.per_document, "combining NEAR results in an article"),
+            (self.per_token / limits.per_token, "checking each article"),
+            (self.per_document / limits.per_document, "combining its NEAR results"),
             (self.explain / limits.explain, "explaining an alert"),
         ]
         ratio, what = max(ratios)
         if ratio <= 1:
             return None
-        return f"it could need {ratio:.1f} times the work allowed for one rule {what}"
+        return f"{what} could take {ratio:.1f} times what one rule may use"
 
 
 def query_cost(node: Node) -> QueryCost:
@@ -266,8 +266,8 @@ def _advice(node: Node) -> str:
     """What to change, for the shape that costs the most."""
     if _has_or_in_near(node):
         return (
-            "fewer alternatives inside NEAR (put the OR outside: (a NEAR/5 c) OR (b NEAR/5 c)), "
-            "or /s instead of NEAR"
+            "fewer alternatives inside NEAR (put the OR outside: (a NEAR/5 c) OR "
+            "(b NEAR/5 c)), or /s instead of NEAR"
         )
     return "fewer terms, fewer nested /s, /p and NEAR, or two separate rules"
 
@@ -276,10 +276,10 @@ def _has_or_in_near(node: Node) -> bool:
     stack: list[tuple[Node, bool]] = [(node, False)]
     while stack:
         current, in_near = stack.pop()
-        if in_near and isinstance(current, Or) and not all(
-            isinstance(c, LEAF_TYPES) for c in current.children
-        ):
-            return True
+        if in_near and isinstance(current, Or):
+            leafy = all(isinstance(c, LEAF_TYPES) for c in current.children)
+            if not leafy or len(set(current.children)) < len(current.children):
+                return True  # compound alternatives, or the same term more than once
         inside = in_near or isinstance(current, Near)
         stack.extend((c, inside) for c in children(current))
     return False

@@ -305,6 +305,7 @@ def query_too_slow(error: QuerySyntaxError) -> str:
     return f"⚠️ {escape(message)}. Nothing was saved.{hint}"
 
 
+
 def dry_run_partial(checked: int, candidates: int, seconds: float) -> str:
     """Said under a dry-run count when the time budget ran out before every candidate."""
     return (
