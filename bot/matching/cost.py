@@ -23,7 +23,7 @@ that used to stall the bot, and that the bound holds against measured work.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.errors import QueryCostError
@@ -67,32 +67,25 @@ PACK_LIMITS = CostLimits(per_token=20_000, per_document=100_000, explain=1_000_0
 USER_LIMITS = CostLimits(per_token=500, per_document=5_000, explain=100_000)
 
 
-@dataclass(frozen=True)
-class Affine:
-    """A bound a·n + b in the number of tokens n."""
-
-    per_token: int = 0
-    fixed: int = 0
-
-    def __add__(self, other: Affine) -> Affine:
-        return Affine(self.per_token + other.per_token, self.fixed + other.fixed)
-
-    def times(self, k: int) -> Affine:
-        """The bound multiplied by a constant."""
-        return Affine(self.per_token * k, self.fixed * k)
-
-    def per_unit(self) -> Affine:
-        """The bound when it may apply once per unit, with as many units as tokens."""
-        return Affine(self.per_token + self.fixed, 0)
+# A bound a·n + b in the number of tokens n, as (a, b): plain tuples, since every rule
+# the engine compiles is costed (10,000 rules: a few hundred ms).
+Bound = tuple[int, int]
+# The bounds of one node: spans it passes on, work to evaluate it, nodes in its subtree.
+Cost = tuple[Bound, Bound, int]
+ZERO: Bound = (0, 0)
 
 
-@dataclass(frozen=True)
-class Cost:
-    """The bounds of one node: spans it passes on, work to evaluate it, its size."""
+def _add(x: Bound, y: Bound) -> Bound:
+    return (x[0] + y[0], x[1] + y[1])
 
-    spans: Affine
-    work: Affine
-    nodes: int
+
+def _times(x: Bound, k: int) -> Bound:
+    return (x[0] * k, x[1] * k)
+
+
+def _per_unit(x: Bound) -> Bound:
+    """The bound when it may apply once per unit, with as many units as tokens."""
+    return (x[0] + x[1], 0)
 
 
 @dataclass(frozen=True)
@@ -118,8 +111,8 @@ class QueryCost:
 
 def query_cost(node: Node) -> QueryCost:
     """The bounds of a parsed query (see the module docstring)."""
-    cost = _cost(node, _Where())
-    return QueryCost(cost.work.per_token, cost.work.fixed, _explain(node))
+    _, work, _ = _cost(node, None, False, False)
+    return QueryCost(work[0], work[1], _explain(node))
 
 
 def check_cost(node: Node, query: str = "", limits: CostLimits = PACK_LIMITS) -> None:
@@ -129,74 +122,71 @@ def check_cost(node: Node, query: str = "", limits: CostLimits = PACK_LIMITS) ->
         raise QueryCostError(f"this query could be too slow: {problem}", 0, _advice(node), query)
 
 
-@dataclass(frozen=True)
-class _Where:
-    """How the evaluator reaches a node: inside NEAR/`joined`, within a region (a field
-    scope or a unit), tried unit by unit (so per-document bounds hold per unit)."""
-
-    joined: int | None = None
-    region: bool = False
-    per_unit: bool = False
-
-    def near(self, distance: int) -> _Where:
-        return _Where(distance, self.region, self.per_unit)
-
-    def plain(self) -> _Where:
-        return _Where(None, self.region, self.per_unit)
-
-
-def _cost(node: Node, at: _Where) -> Cost:
-    """Bounds of `node` evaluated as `at` says."""
+def _cost(node: Node, joined: int | None, region: bool, per_unit: bool) -> Cost:
+    """Bounds of `node` as the evaluator reaches it: inside NEAR/`joined` (covering spans
+    wanted), within a region (a field scope or a unit), tried unit by unit (so that
+    per-document bounds hold per unit)."""
     if isinstance(node, LEAF_TYPES):
         density = 2 if isinstance(node, Entity) else 1
-        return Cost(Affine(density), Affine(density), 1)
+        return (density, 0), (density, 0), 1
     if isinstance(node, Not):
-        inner = _cost(node.child, at.plain())
-        return Cost(Affine(), inner.work, inner.nodes + 1)
+        _, work, nodes = _cost(node.child, None, region, per_unit)
+        return ZERO, work, nodes + 1
     if isinstance(node, Scope):
-        inner = _cost(node.child, _Where(at.joined, True, at.per_unit))
-        return Cost(inner.spans, inner.work, inner.nodes + 1)
+        spans, work, nodes = _cost(node.child, joined, True, per_unit)
+        return spans, work, nodes + 1
     if isinstance(node, Or):
-        parts = [_cost(c, at) for c in node.children]
-        spans = _sum(p.spans for p in parts)
-        if all(isinstance(c, LEAF_TYPES) for c in node.children):
-            spans = Affine(min(spans.per_token, _co_occurring(node.children)))
-        return Cost(spans, _sum(p.work for p in parts) + spans, _nodes(parts))
+        return _or(node, joined, region, per_unit)
     if isinstance(node, And):
-        return _and(node, at)
+        return _and(node, joined, region, per_unit)
     if isinstance(node, Near):
-        left, right = _cost(node.left, at.near(node.distance)), _cost(node.right, at.near(node.distance))
-        join = (left.spans + right.spans).times(JOIN_STEPS)
-        nodes = left.nodes + right.nodes + 1
+        left = _cost(node.left, node.distance, region, per_unit)
+        right = _cost(node.right, node.distance, region, per_unit)
+        join = _times(_add(left[0], right[0]), JOIN_STEPS)
+        work = _add(_add(left[1], right[1]), join)
         # Each left span yields at most JOIN_PAIRS merged spans.
-        return Cost(_kept(at, left.spans.times(JOIN_PAIRS)), left.work + right.work + join, nodes)
-    return _within(node, at)
+        return _kept(per_unit, _times(left[0], JOIN_PAIRS)), work, left[2] + right[2] + 1
+    return _within(node, joined, region)
 
 
-def _and(node: And, at: _Where) -> Cost:
-    parts = [_cost(c, at) for c in node.children]
-    spans = _sum(p.spans for p in parts)
-    work = _sum(p.work for p in parts) + spans
-    if at.joined is None:
-        return Cost(spans, work, _nodes(parts))
+def _or(node: Or, joined: int | None, region: bool, per_unit: bool) -> Cost:
+    spans, work, nodes = ZERO, ZERO, 1
+    for child in node.children:
+        c_spans, c_work, c_nodes = _cost(child, joined, region, per_unit)
+        spans, work, nodes = _add(spans, c_spans), _add(work, c_work), nodes + c_nodes
+    if all(isinstance(c, LEAF_TYPES) for c in node.children):
+        spans = (min(spans[0], _co_occurring(node.children)), 0)
+    return spans, _add(work, spans), nodes
+
+
+def _and(node: And, joined: int | None, region: bool, per_unit: bool) -> Cost:
+    parts = [_cost(c, joined, region, per_unit) for c in node.children]
+    spans, work = ZERO, ZERO
+    for c_spans, c_work, _ in parts:
+        spans, work = _add(spans, c_spans), _add(work, c_work)
+    work = _add(work, spans)
+    nodes = sum(p[2] for p in parts) + 1
+    if joined is None:
+        return spans, work, nodes
     # Inside NEAR the sides are joined one after the other, each result kept to MAX_SPANS.
-    made = parts[0].spans.times(JOIN_PAIRS ** (len(parts) - 1))
-    joins = spans.times(JOIN_STEPS) + _kept(at, made).times(JOIN_STEPS * len(parts))
-    return Cost(_kept(at, made), work + joins, _nodes(parts))
+    kept = _kept(per_unit, _times(parts[0][0], JOIN_PAIRS ** (len(parts) - 1)))
+    joins = _add(_times(spans, JOIN_STEPS), _times(kept, JOIN_STEPS * len(parts)))
+    return kept, _add(work, joins), nodes
 
 
-def _within(node: Within, at: _Where) -> Cost:
-    grouped = at.joined is None and not at.region and _leafy(node.left) and _leafy(node.right)
-    inner = _Where(None, True, True) if not grouped else _Where()
-    left, right = _cost(node.left, inner), _cost(node.right, inner)
-    nodes = left.nodes + right.nodes + 1
-    spans = left.spans + right.spans
-    work = left.work + right.work + spans.times(GROUP_STEPS)
+def _within(node: Within, joined: int | None, region: bool) -> Cost:
+    grouped = joined is None and not region and _leafy(node.left) and _leafy(node.right)
+    inner = not grouped  # unit by unit: its operands are evaluated in a region, per unit
+    l_spans, l_work, l_nodes = _cost(node.left, None, inner, inner)
+    r_spans, r_work, r_nodes = _cost(node.right, None, inner, inner)
+    nodes = l_nodes + r_nodes + 1
+    spans = _add(l_spans, r_spans)
+    work = _add(_add(l_work, r_work), _times(spans, GROUP_STEPS))
     if not grouped:
         # Tried unit by unit: a step per operand node in each of up to one unit per token.
-        work = (work + Affine(0, nodes)).per_unit()
-        spans = spans.per_unit()
-    return Cost(Affine(1) if at.joined is not None else spans, work, nodes)
+        work = _per_unit(_add(work, (0, nodes)))
+        spans = _per_unit(spans)
+    return ((1, 0) if joined is not None else spans), work, nodes
 
 
 def _co_occurring(leaves: Sequence[Node]) -> int:
@@ -214,29 +204,18 @@ def _co_occurring(leaves: Sequence[Node]) -> int:
     return chain + repeats + nested + 2 * entities
 
 
-def _kept(at: _Where, made: Affine) -> Affine:
+def _kept(per_unit: bool, made: Bound) -> Bound:
     """What a NEAR join keeps: MAX_SPANS per document, or per unit when tried unit by
     unit, and never more than it `made` (units partition the document)."""
-    if at.per_unit:
-        return Affine(min(MAX_SPANS, made.per_token + made.fixed), 0)
-    return Affine(0, MAX_SPANS)
+    if per_unit:
+        return (min(MAX_SPANS, made[0] + made[1]), 0)
+    return (0, MAX_SPANS)
 
 
 def _leafy(node: Node) -> bool:
     if isinstance(node, Or):
         return all(_leafy(c) for c in node.children)
     return isinstance(node, LEAF_TYPES)
-
-
-def _sum(parts: Iterable[Affine]) -> Affine:
-    total = Affine()
-    for part in parts:
-        total = total + part
-    return total
-
-
-def _nodes(parts: list[Cost]) -> int:
-    return sum(p.nodes for p in parts) + 1
 
 
 def _explain(node: Node) -> int:

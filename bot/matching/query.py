@@ -302,7 +302,7 @@ class _Parser:
 
     def built(self, node: Node, pos: int | None = None) -> Node:
         """A node just made, refused when the tree gets deeper than MAX_TREE_DEPTH."""
-        height = 1 + max(self.heights.get(id(c)) or height_of(c) for c in children(node))
+        height = 1 + max(self._height(c) for c in children(node))
         if height > MAX_TREE_DEPTH:
             raise self.error(
                 "query nested too deeply",
@@ -311,6 +311,11 @@ class _Parser:
             )
         self.heights[id(node)] = height
         return node
+
+    def _height(self, node: Node) -> int:
+        if isinstance(node, LEAF_TYPES):
+            return 1
+        return self.heights.get(id(node)) or height_of(node)  # a term list's items
 
     def enter(self, pos: int) -> None:
         self.depth += 1
