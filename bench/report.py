@@ -121,9 +121,13 @@ def _before_after_rows(compared: dict[str, Any] | None) -> list[Row]:
 
 
 def _abuse(d: dict[str, Any]) -> list[Row]:
-    lat = d["latency"]
+    rows = _abuse_latency(d["latency"]) if "latency" in d else []
+    return rows + _abuse_costs(d["costs"])
+
+
+def _abuse_latency(lat: dict[str, Any]) -> list[Row]:
     after, before = lat["after"], lat.get("before")
-    rows = [
+    return [
         Row(
             "abuse",
             f"bystander /start under attack, p50 / p99 ({after['bystander_n']} samples)",
@@ -147,7 +151,11 @@ def _abuse(d: dict[str, Any]) -> list[Row]:
             max(a["max_s"] for a in after["attacker"].values()) <= 5,
         ),
     ]
-    for r in d["costs"]["rows"]:
+
+
+def _abuse_costs(costs: dict[str, Any]) -> list[Row]:
+    rows: list[Row] = []
+    for r in costs["rows"]:
         if r["query"] != "sanctions":
             continue
         rows.append(
@@ -164,7 +172,7 @@ def _abuse(d: dict[str, Any]) -> list[Row]:
         rows.append(
             Row(
                 "abuse",
-                f"/watch sanctions, {r['articles']:,} articles, {d['costs']['watches']:,} watches",
+                f"/watch sanctions, {r['articles']:,} articles, {costs['watches']:,} watches",
                 f"{r['watch_s']:.2f} s (rules update {r['watch_update_s'] * 1000:.0f} ms)",
                 f"{r['old_watch_s']:.1f} s (recompile {r['old_recompile_s']:.1f} s)",
                 f"{r['old_watch_s'] / r['watch_s']:.0f}x",

@@ -70,8 +70,9 @@ USER_LIMITS = CostLimits(per_token=500, per_document=5_000, explain=100_000)
 # A bound a·n + b in the number of tokens n, as (a, b): plain tuples, since every rule
 # the engine compiles is costed (10,000 rules: a few hundred ms).
 Bound = tuple[int, int]
-# The bounds of one node: spans it passes on, work to evaluate it, nodes in its subtree.
-Cost = tuple[Bound, Bound, int]
+# The bounds of one node: spans it passes on, work to evaluate it, nodes in its subtree,
+# work to explain it (see _explained).
+Cost = tuple[Bound, Bound, int, int]
 ZERO: Bound = (0, 0)
 
 
@@ -111,8 +112,8 @@ class QueryCost:
 
 def query_cost(node: Node) -> QueryCost:
     """The bounds of a parsed query (see the module docstring)."""
-    _, work, _ = _cost(node, None, False, False)
-    return QueryCost(work[0], work[1], _explain(node))
+    _, work, _, explain = _cost(node, None, False, False)
+    return QueryCost(work[0], work[1], explain)
 
 
 def check_cost(node: Node, query: str = "", limits: CostLimits = PACK_LIMITS) -> None:
@@ -128,13 +129,13 @@ def _cost(node: Node, joined: int | None, region: bool, per_unit: bool) -> Cost:
     per-document bounds hold per unit)."""
     if isinstance(node, LEAF_TYPES):
         density = 2 if isinstance(node, Entity) else 1
-        return (density, 0), (density, 0), 1
+        return (density, 0), (density, 0), 1, 1
     if isinstance(node, Not):
-        _, work, nodes = _cost(node.child, None, region, per_unit)
-        return ZERO, work, nodes + 1
+        _, work, nodes, explain = _cost(node.child, None, region, per_unit)
+        return ZERO, work, nodes + 1, explain + 1
     if isinstance(node, Scope):
-        spans, work, nodes = _cost(node.child, joined, True, per_unit)
-        return spans, work, nodes + 1
+        spans, work, nodes, explain = _cost(node.child, joined, True, per_unit)
+        return spans, work, nodes + 1, explain + 1
     if isinstance(node, Or):
         return _or(node, joined, region, per_unit)
     if isinstance(node, And):
@@ -144,41 +145,44 @@ def _cost(node: Node, joined: int | None, region: bool, per_unit: bool) -> Cost:
         right = _cost(node.right, node.distance, region, per_unit)
         join = _times(_add(left[0], right[0]), JOIN_STEPS)
         work = _add(_add(left[1], right[1]), join)
+        nodes = left[2] + right[2] + 1
         # Each left span yields at most JOIN_PAIRS merged spans.
-        return _kept(per_unit, _times(left[0], JOIN_PAIRS)), work, left[2] + right[2] + 1
+        return _kept(per_unit, _times(left[0], JOIN_PAIRS)), work, nodes, _explained(nodes)
     return _within(node, joined, region)
 
 
 def _or(node: Or, joined: int | None, region: bool, per_unit: bool) -> Cost:
-    spans, work, nodes = ZERO, ZERO, 1
+    spans, work, nodes, explain = ZERO, ZERO, 1, 1
     for child in node.children:
-        c_spans, c_work, c_nodes = _cost(child, joined, region, per_unit)
-        spans, work, nodes = _add(spans, c_spans), _add(work, c_work), nodes + c_nodes
+        c_spans, c_work, c_nodes, c_explain = _cost(child, joined, region, per_unit)
+        spans, work = _add(spans, c_spans), _add(work, c_work)
+        nodes, explain = nodes + c_nodes, explain + c_explain
     if all(isinstance(c, LEAF_TYPES) for c in node.children):
         spans = (min(spans[0], _co_occurring(node.children)), 0)
-    return spans, _add(work, spans), nodes
+    return spans, _add(work, spans), nodes, explain
 
 
 def _and(node: And, joined: int | None, region: bool, per_unit: bool) -> Cost:
     parts = [_cost(c, joined, region, per_unit) for c in node.children]
     spans, work = ZERO, ZERO
-    for c_spans, c_work, _ in parts:
+    for c_spans, c_work, _, _ in parts:
         spans, work = _add(spans, c_spans), _add(work, c_work)
     work = _add(work, spans)
     nodes = sum(p[2] for p in parts) + 1
+    explain = sum(p[3] for p in parts) + 1
     if joined is None:
-        return spans, work, nodes
+        return spans, work, nodes, explain
     # Inside NEAR the sides are joined one after the other, each result kept to MAX_SPANS.
     kept = _kept(per_unit, _times(parts[0][0], JOIN_PAIRS ** (len(parts) - 1)))
     joins = _add(_times(spans, JOIN_STEPS), _times(kept, JOIN_STEPS * len(parts)))
-    return kept, _add(work, joins), nodes
+    return kept, _add(work, joins), nodes, explain
 
 
 def _within(node: Within, joined: int | None, region: bool) -> Cost:
     grouped = joined is None and not region and _leafy(node.left) and _leafy(node.right)
     inner = not grouped  # unit by unit: its operands are evaluated in a region, per unit
-    l_spans, l_work, l_nodes = _cost(node.left, None, inner, inner)
-    r_spans, r_work, r_nodes = _cost(node.right, None, inner, inner)
+    l_spans, l_work, l_nodes, _ = _cost(node.left, None, inner, inner)
+    r_spans, r_work, r_nodes, _ = _cost(node.right, None, inner, inner)
     nodes = l_nodes + r_nodes + 1
     spans = _add(l_spans, r_spans)
     work = _add(_add(l_work, r_work), _times(spans, GROUP_STEPS))
@@ -186,7 +190,13 @@ def _within(node: Within, joined: int | None, region: bool) -> Cost:
         # Tried unit by unit: a step per operand node in each of up to one unit per token.
         work = _per_unit(_add(work, (0, nodes)))
         spans = _per_unit(spans)
-    return ((1, 0) if joined is not None else spans), work, nodes
+    return ((1, 0) if joined is not None else spans), work, nodes, _explained(nodes)
+
+
+def _explained(nodes: int) -> int:
+    """Explaining a NEAR, /s or /p looks at its operands once per sentence with evidence
+    when it is outermost (nested ones look within that sentence only, counted here)."""
+    return EXPLAIN_GROUPS * nodes
 
 
 def _co_occurring(leaves: Sequence[Node]) -> int:
@@ -216,29 +226,6 @@ def _leafy(node: Node) -> bool:
     if isinstance(node, Or):
         return all(_leafy(c) for c in node.children)
     return isinstance(node, LEAF_TYPES)
-
-
-def _explain(node: Node) -> int:
-    """Explaining a match: each outermost NEAR, /s or /p looks at its operands once per
-    sentence with evidence; everything else is looked at once."""
-    total = 0
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, (Near, Within)):
-            total += EXPLAIN_GROUPS * _size(current)
-        else:
-            total += 1
-            stack.extend(children(current))
-    return total
-
-
-def _size(node: Node) -> int:
-    count, stack = 0, [node]
-    while stack:
-        count += 1
-        stack.extend(children(stack.pop()))
-    return count
 
 
 def _advice(node: Node) -> str:
