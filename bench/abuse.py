@@ -38,6 +38,7 @@ from bench.common import (
     percentile,
     print_table,
     resolve_ref,
+    rss_mb,
     write_result,
 )
 from bench.corpus import make_articles, make_rules, make_world
@@ -73,6 +74,7 @@ QUERIES = ("sanctions", '"asset freeze" /s @country:RU', '@country:BY /s "satell
 SIZES = (1_000, 10_000, 100_000)
 WATCHES = 1_000
 BASELINE_ARTICLES = 2_000
+WIDE = 5_000  # the issue's "5,000 wide watches take 9.3 s and 461 MiB to recompile"
 NOW = datetime.now(UTC)
 
 
@@ -307,6 +309,36 @@ def _one(
     }
 
 
+def wide_watches(count: int) -> dict[str, Any]:
+    """A /watch with `count` wide watches stored (each an OR of several generated rules):
+    the rules update the next ingest waits for, against a full recompile (today's path)."""
+    resolver = load_gazetteer()
+    packs = load_packs(REPO_ROOT / "rules")
+    generated = [r.query for r in make_rules(count * 4, world=make_world())]
+    with tempfile.TemporaryDirectory(prefix="bench-wide-") as tmp:
+        store = Store.open(Path(tmp) / "w.db", clock=lambda: NOW)
+        store.upsert_chat(1)
+        for i in range(count):
+            parts = [f"({q})" for q in generated[4 * i : 4 * i + 4]]
+            while len(" OR ".join(parts)) > 500:
+                parts.pop()
+            store.add_watch(1, " OR ".join(parts))
+        registry = RuleRegistry(store, packs, resolver)
+        before = rss_mb()
+        with Timer() as full:
+            registry.engine()
+        grown = rss_mb() - before
+        store.add_watch(1, '"asset freeze" /s @country:RU')
+        registry.invalidate()
+        with Timer() as update:
+            registry.engine()
+        store.close()
+    print(f"  {count:,} wide watches: full compile {full.seconds:.2f} s (RSS +{grown:.0f} MB), "
+          f"update after one /watch {update.seconds * 1000:.0f} ms", flush=True)  # fmt: skip
+    return {"watches": count, "full_compile_s": full.seconds, "full_compile_rss_mb": grown,
+            "update_after_watch_s": update.seconds}  # fmt: skip
+
+
 # -- report ------------------------------------------------------------------------------------
 
 
@@ -364,6 +396,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-before", action="store_true")
     parser.add_argument("--watches", type=int, default=WATCHES, help="watches stored for /watch")
     parser.add_argument("--costs-only", action="store_true", help="skip the latency part")
+    parser.add_argument("--wide", type=int, default=WIDE, help="wide watches for the update figure")
     args = parser.parse_args(argv)
     before = None if args.no_before or args.quick else args.before
     seconds = 8.0 if args.quick else 30.0
@@ -371,6 +404,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.costs_only:
         data["latency"] = asyncio.run(latency(before, seconds))
     data["costs"] = costs((1_000, 10_000) if args.quick else SIZES, 200 if args.quick else args.watches)
+    data["wide"] = wide_watches(500 if args.quick else args.wide)
     _print(data)
     write_result("abuse", data)
     return 0 if args.costs_only or data["latency"]["after"]["bystander_over_1s"] == 0 else 1

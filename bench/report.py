@@ -122,7 +122,21 @@ def _before_after_rows(compared: dict[str, Any] | None) -> list[Row]:
 
 def _abuse(d: dict[str, Any]) -> list[Row]:
     rows = _abuse_latency(d["latency"]) if "latency" in d else []
-    return rows + _abuse_costs(d["costs"])
+    rows += _abuse_costs(d["costs"])
+    if "wide" in d:
+        wide = d["wide"]
+        rows.append(
+            Row(
+                "abuse",
+                f"rules update after a /watch, {wide['watches']:,} wide watches",
+                f"{wide['update_after_watch_s'] * 1000:.0f} ms",
+                f"{wide['full_compile_s']:.1f} s full recompile (+{wide['full_compile_rss_mb']:.0f} MB)",
+                f"{wide['full_compile_s'] / wide['update_after_watch_s']:.0f}x",
+                "no full recompile per /watch",
+                wide["update_after_watch_s"] < wide["full_compile_s"],
+            )
+        )
+    return rows
 
 
 def _abuse_latency(lat: dict[str, Any]) -> list[Row]:
