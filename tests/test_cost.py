@@ -140,3 +140,14 @@ def test_join_finds_a_near_pair_exactly_when_one_exists(
     if pairs:  # the tightest pair is among them: nested NEAR builds on it
         tightest = min(max(a[2], b[2]) - min(a[1], b[1]) for a, b in pairs)
         assert min(s[2] - s[1] for s in joined) == tightest
+
+
+def test_a_pack_over_the_pack_limits_is_a_pack_error(tmp_path: Path) -> None:
+    from bot.errors import PackError
+    from bot.matching.packs import load_pack
+
+    side = " | ".join(f"(a{i} NEAR/5 b{i})" for i in range(200))
+    pack = tmp_path / "heavy.yaml"
+    pack.write_text(f"id: heavy\nname: Heavy\nquery: '({side}) NEAR/50 ({side})'\n", "utf-8")
+    with pytest.raises(PackError, match="could be too slow"):
+        load_pack(pack)
