@@ -119,3 +119,19 @@ def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]
 def target(ok: bool) -> str:
     """'met' or 'MISSED' for a target check."""
     return "met" if ok else "MISSED"
+
+
+BASE_REF = "merge-base"  # the commit this branch started from: today's code
+
+
+def resolve_ref(ref: str) -> str:
+    """A git ref for a before/after comparison; 'merge-base' is where HEAD left main."""
+    import subprocess
+
+    if ref == BASE_REF:
+        done = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "merge-base", "HEAD", "main"],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        return done.stdout.strip()
+    return ref

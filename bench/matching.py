@@ -4,13 +4,17 @@
 
 Figures: compile time, articles/s, per-article time as the rule count grows, peak
 memory, and the speed-up over the regex baseline measured in the same run. The
-match sets (article id, rule key) of engine and baseline must be identical.
+match sets (article id, rule key) of engine and baseline must be identical. Also the
+floor of matching (reading the article and one automaton pass, no rule evaluated) with
+the engine's time as a multiple of it, and the engine of `--before` (default: the
+commit this branch left main at, i.e. today's code) timed against this checkout's.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import os
 import time
 import tracemalloc
 from collections.abc import Callable, Sequence
@@ -19,8 +23,19 @@ from pathlib import Path
 from typing import Any
 
 from bench.baseline import Baseline
-from bench.common import REPO_ROOT, Timer, fmt, print_table, rss_mb, target, write_result
+from bench.common import (
+    BASE_REF,
+    REPO_ROOT,
+    Timer,
+    fmt,
+    print_table,
+    resolve_ref,
+    rss_mb,
+    target,
+    write_result,
+)
 from bench.corpus import make_articles, make_rules, make_world
+from bot.matching.analysis import analyze
 from bot.matching.engine import Engine
 from bot.matching.gazetteer import load_gazetteer
 from bot.models import Document, EntityResolver, Rule
@@ -40,6 +55,12 @@ TIME_BUDGET_S = 25.0
 BASELINE_BUDGET_S = 40.0
 MIN_ARTICLES = 200
 MIN_BASELINE = 20
+
+# The engine of another checkout (today's main) timed in the same run, in fresh
+# processes taking turns with this one: after the cost caps it must stay within 20%.
+BEFORE_REF = BASE_REF
+BEFORE_ARTICLES = 400
+BEFORE_ROUNDS = 20  # alternating batches of BEFORE_ARTICLES / BEFORE_ROUNDS articles
 
 Pairs = set[tuple[str, str]]
 
@@ -125,6 +146,7 @@ def measure_size(
             _ = m.summary  # the pipeline stores every match's summary and witnesses
 
     evidence_n, evidence_s = _timed(with_evidence, docs[:EVIDENCE_ARTICLES], budget / 2, 20)
+    floor_n, floor_s, paired_s = _floor_paired(engine, docs, budget / 2)
     with Timer() as t_bcompile:
         baseline = Baseline.compile(rules, resolver)
     base: Pairs = set()
@@ -150,6 +172,9 @@ def measure_size(
         "engine_s": engine_s,
         "engine_articles_per_s": engine_n / engine_s,
         "engine_ms_per_article": engine_ms,
+        "floor_articles": floor_n,
+        "floor_ms_per_article": floor_s / floor_n * 1000,
+        "floor_multiple": paired_s / floor_s,
         "evidence_articles": evidence_n,
         "evidence_ms_per_article": evidence_s / evidence_n * 1000,
         "matches_per_article": len({p for p in found if int(p[0]) < engine_n}) / engine_n,
@@ -163,6 +188,155 @@ def measure_size(
         "identical": cmp.identical,
         "differences": cmp.differences(),
     }
+
+
+def _matcher(engine: Engine) -> Callable[[Document], None]:
+    def run_engine(d: Document) -> None:
+        engine.match(d)
+
+    return run_engine
+
+
+def _floor_paired(engine: Engine, docs: Sequence[Document], budget: float) -> tuple[int, float, float]:
+    """(articles, floor seconds, engine seconds) with floor and engine timed on each
+    article in turn, so that a busy machine slows both alike: their ratio is the multiple."""
+    floor, match = _floor(engine), _matcher(engine)
+    floor_s = engine_s = 0.0
+    done = 0
+    start = time.perf_counter()
+    for d in docs:
+        t0 = time.perf_counter()
+        floor(d)
+        t1 = time.perf_counter()
+        match(d)
+        t2 = time.perf_counter()
+        floor_s, engine_s, done = floor_s + t1 - t0, engine_s + t2 - t1, done + 1
+        if done >= MIN_ARTICLES and time.perf_counter() - start > budget:
+            break
+    return done, floor_s, engine_s
+
+
+def _floor(engine: Engine) -> Callable[[Document], None]:
+    """The floor of matching: read the document (normalise, tokenise, segment) and run
+    the engine's automaton over it once; no rule is evaluated."""
+
+    def floor(d: Document) -> None:
+        engine._scan(analyze(d))
+
+    return floor
+
+
+def serve(articles: int) -> None:
+    """One side of the before/after comparison (--serve): compiles and times on request.
+
+    Reads lines from stdin: `compile N` (engine over the first N generated rules), `time
+    LO HI` (engine over articles LO..HI), `floor LO HI`; answers each with one line."""
+    import sys
+
+    resolver = load_gazetteer()
+    world = make_world()
+    docs = make_articles(articles, world=world)
+    all_rules: list[Rule] = []
+    engine: Engine | None = None
+    print("ready", flush=True)
+    for line in sys.stdin:
+        verb, *numbers = line.split()
+        if verb == "compile":
+            size = int(numbers[0])
+            if len(all_rules) < size:
+                all_rules = make_rules(size, world=world)
+            engine = None
+            gc.collect()
+            started = time.perf_counter()
+            engine = Engine.compile(all_rules[:size], resolver)
+            print(time.perf_counter() - started, flush=True)
+            continue
+        assert engine is not None
+        fn = _matcher(engine) if verb == "time" else _floor(engine)
+        lo, hi = int(numbers[0]), int(numbers[1])
+        start = time.perf_counter()
+        for d in docs[lo:hi]:
+            fn(d)
+        print(time.perf_counter() - start, flush=True)
+
+
+class _Side:
+    """A --serve process over one checkout's `bot` package."""
+
+    def __init__(self, cwd: Path, articles: int) -> None:
+        import subprocess
+        import sys
+
+        cmd = [sys.executable, "-m", "bench.matching", "--serve", "--articles", str(articles)]
+        env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+        self.proc = subprocess.Popen(
+            cmd, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        self.ask("")
+
+    def ask(self, line: str) -> str:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        if line:
+            self.proc.stdin.write(line + "\n")
+            self.proc.stdin.flush()
+        return self.proc.stdout.readline().strip()
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+
+
+def before_after(
+    ref: str, sizes: Sequence[int], articles: int, rounds: int = BEFORE_ROUNDS
+) -> dict[str, Any]:
+    """Engine time of this checkout against `ref` (git archive of its `bot/` into a temp
+    dir): two processes, one per checkout, take turns timing the same batch of articles,
+    `rounds` times per rule count, so that a busy machine slows both alike. The figure is
+    the median of the per-batch ratios."""
+    import statistics
+    import subprocess
+    import tempfile
+
+    batch = max(1, articles // rounds)
+    commit = resolve_ref(ref)
+    with tempfile.TemporaryDirectory(prefix="bench-before-") as tmp:
+        archive = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "archive", commit, "bot"], capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        before, after = _Side(Path(tmp), articles), _Side(REPO_ROOT, articles)
+        rows = []
+        try:
+            for size in sizes:
+                compile_before = float(before.ask(f"compile {size}"))
+                compile_after = float(after.ask(f"compile {size}"))
+                ratios, b_total, a_total, floors = [], 0.0, 0.0, 0.0
+                for r in range(rounds):
+                    lo, hi = (r * batch) % articles, (r * batch) % articles + batch
+                    first, second = (before, after) if r % 2 == 0 else (after, before)
+                    times = {id(first): float(first.ask(f"time {lo} {hi}"))}
+                    times[id(second)] = float(second.ask(f"time {lo} {hi}"))
+                    b, a = times[id(before)], times[id(after)]
+                    ratios.append(a / b)
+                    b_total, a_total = b_total + b, a_total + a
+                    floors += float(after.ask(f"floor {lo} {hi}"))
+                n = rounds * batch
+                rows.append(
+                    {
+                        "rules": size,
+                        "before_ms_per_article": b_total / n * 1000,
+                        "after_ms_per_article": a_total / n * 1000,
+                        "floor_ms_per_article": floors / n * 1000,
+                        "after_vs_before": statistics.median(ratios),
+                        "compile_before_s": compile_before,
+                        "compile_after_s": compile_after,
+                    }
+                )
+        finally:
+            before.close()
+            after.close()
+    return {"ref": ref, "commit": commit[:7], "rounds": rounds, "batch": batch, "sizes": rows}
 
 
 def measure_memory(
@@ -247,6 +421,7 @@ def run(
     articles: int = ARTICLES,
     baseline_articles: dict[int, int] | None = None,
     make_plot: bool = True,
+    before: str | None = BEFORE_REF,
 ) -> dict[str, Any]:
     """The whole matching benchmark; prints and writes bench/results/matching.json."""
     baseline_articles = baseline_articles or BASELINE_ARTICLES
@@ -268,19 +443,44 @@ def run(
         )
         if not res["identical"]:
             explain(res["differences"], rules, docs)
-    summary = _summary(results, memory)
+    compared = None
+    if before:
+        compared = before_after(before, sizes, BEFORE_ARTICLES)
+    summary = _summary(results, memory, compared)
     _print(results, memory, summary)
     data = {"sizes": results, "memory": memory, "summary": summary}
+    if compared:
+        data["before_after"] = compared
+        print_table(
+            f"engine before ({compared['ref']} {compared['commit']}) and after, same run: "
+            f"{compared['rounds']} alternating batches of {compared['batch']} articles",
+            ["rules", "before ms/article", "after ms/article", "after / before (median)",
+             "compile before s", "compile after s"],
+            [
+                [r["rules"], fmt(r["before_ms_per_article"], 3), fmt(r["after_ms_per_article"], 3),
+                 f"{r['after_vs_before']:.2f}x", fmt(r["compile_before_s"], 2),
+                 fmt(r["compile_after_s"], 2)]
+                for r in compared["sizes"]
+            ],
+        )
     if make_plot:
         data["plot"] = str(plot(results).relative_to(REPO_ROOT))
     write_result("matching", data)
     return data
 
 
-def _summary(results: list[dict[str, Any]], memory: dict[str, Any]) -> dict[str, Any]:
+def _summary(
+    results: list[dict[str, Any]], memory: dict[str, Any], compared: dict[str, Any] | None = None
+) -> dict[str, Any]:
     small, big = results[0], results[-1]
     growth = big["engine_ms_per_article"] / small["engine_ms_per_article"]
+    extra: dict[str, Any] = {}
+    if compared:
+        worst = max(r["after_vs_before"] for r in compared["sizes"])
+        extra = {"after_vs_before_worst": worst, "within_20%_of_before": worst <= 1.2}
     return {
+        "floor_multiples": {r["rules"]: r["floor_multiple"] for r in results},
+        **extra,
         "articles_per_s_at_max": big["engine_articles_per_s"],
         "speedup_at_max": big["speedup"],
         "per_article_growth": growth,
@@ -337,19 +537,45 @@ def _print(results: list[dict[str, Any]], memory: dict[str, Any], summary: dict[
     )
     for name, ok in summary["targets"].items():
         print(f"  target {name}: {target(ok)}")
+    print_table(
+        "matching floor (read the article + one automaton pass, no rule evaluated)",
+        ["rules", "floor ms/article", "engine ms/article", "engine / floor"],
+        [
+            [r["rules"], fmt(r["floor_ms_per_article"], 3), fmt(r["engine_ms_per_article"], 3),
+             f"{r['floor_multiple']:.2f}x"]
+            for r in results
+        ],
+    )
+    if "after_vs_before_worst" in summary:
+        print(
+            f"  engine after vs before ({BEFORE_REF}): worst {summary['after_vs_before_worst']:.2f}x; "
+            f"within 20%: {target(summary['within_20%_of_before'])}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: --quick runs a small version (seconds)."""
     parser = argparse.ArgumentParser(description="matching benchmark")
     parser.add_argument("--quick", action="store_true", help="100/1000 rules over 200 articles")
+    parser.add_argument("--before", default=BEFORE_REF, help="git ref to compare the engine with")
+    parser.add_argument("--no-before", action="store_true", help="skip the before/after runs")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--articles", type=int, default=BEFORE_ARTICLES, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.serve:  # one side of the before/after comparison
+        serve(args.articles)
+        return 0
+    before = None if args.no_before else args.before
     if args.quick:
         data = run(
-            sizes=(100, 1000), articles=200, baseline_articles={100: 200, 1000: 50}, make_plot=False
+            sizes=(100, 1000),
+            articles=200,
+            baseline_articles={100: 200, 1000: 50},
+            make_plot=False,
+            before=None,
         )
     else:
-        data = run()
+        data = run(before=before)
     return 0 if data["summary"]["all_identical"] else 1
 
 

@@ -81,7 +81,120 @@ def _matching(d: dict[str, Any]) -> list[Row]:
             "identical",
             s["all_identical"],
         ),
+        *_floor_rows(sizes),
+        *_before_after_rows(d.get("before_after")),
     ]
+
+
+def _floor_rows(sizes: list[dict[str, Any]]) -> list[Row]:
+    if "floor_multiple" not in sizes[0]:
+        return []  # older result files
+    return [
+        Row(
+            "matching",
+            f"engine vs floor (read + one automaton pass), {s['rules']:,} rules",
+            f"{s['engine_ms_per_article']:.2f} ms",
+            f"{s['floor_ms_per_article']:.2f} ms (floor)",
+            f"{s['floor_multiple']:.2f}x the floor",
+            "-",
+            None,
+        )
+        for s in sizes
+    ]
+
+
+def _before_after_rows(compared: dict[str, Any] | None) -> list[Row]:
+    if not compared:
+        return []
+    return [
+        Row(
+            "matching",
+            f"engine after the cost caps, {r['rules']:,} rules",
+            f"{r['after_ms_per_article']:.2f} ms/article",
+            f"{r['before_ms_per_article']:.2f} ({compared['ref']} {compared['commit']})",
+            f"{r['after_vs_before']:.2f}x",
+            "<= 1.2x",
+            r["after_vs_before"] <= 1.2,
+        )
+        for r in compared["sizes"]
+    ]
+
+
+def _abuse(d: dict[str, Any]) -> list[Row]:
+    rows = _abuse_latency(d["latency"]) if "latency" in d else []
+    rows += _abuse_costs(d["costs"])
+    if "wide" in d:
+        wide = d["wide"]
+        rows.append(
+            Row(
+                "abuse",
+                f"rules update after a /watch, {wide['watches']:,} wide watches",
+                f"{wide['update_after_watch_s'] * 1000:.0f} ms",
+                f"{wide['full_compile_s']:.1f} s full recompile (+{wide['full_compile_rss_mb']:.0f} MB)",
+                f"{wide['full_compile_s'] / wide['update_after_watch_s']:.0f}x",
+                "no full recompile per /watch",
+                wide["update_after_watch_s"] < wide["full_compile_s"],
+            )
+        )
+    return rows
+
+
+def _abuse_latency(lat: dict[str, Any]) -> list[Row]:
+    after, before = lat["after"], lat.get("before")
+    return [
+        Row(
+            "abuse",
+            f"bystander /start under attack, p50 / p99 ({after['bystander_n']} samples)",
+            f"{after['bystander_p50_s']:.3f} / {after['bystander_p99_s']:.3f} s",
+            (
+                f"{before['bystander_p50_s']:.2f} / {before['bystander_p99_s']:.2f} s ({lat['before_ref']})"
+                if before
+                else "-"
+            ),
+            f"{before['bystander_p99_s'] / after['bystander_p99_s']:.0f}x (p99)" if before else "-",
+            "every answer <= 1 s",
+            after["bystander_over_1s"] == 0,
+        ),
+        Row(
+            "abuse",
+            "attacker's slowest reply",
+            f"{max(a['max_s'] for a in after['attacker'].values()):.2f} s",
+            (f"{max(a['max_s'] for a in before['attacker'].values()):.1f} s" if before else "-"),
+            "-",
+            "<= 5 s",
+            max(a["max_s"] for a in after["attacker"].values()) <= 5,
+        ),
+    ]
+
+
+def _abuse_costs(costs: dict[str, Any]) -> list[Row]:
+    rows: list[Row] = []
+    for r in costs["rows"]:
+        if r["query"] != "sanctions":
+            continue
+        rows.append(
+            Row(
+                "abuse",
+                f"/test sanctions, {r['articles']:,} articles",
+                f"{r['test_s']:.2f} s" + ("" if r["complete"] else " (budget: partial)"),
+                f"{r['old_test_s']:.1f} s (every article, on the loop)",
+                f"{r['old_test_s'] / r['test_s']:.0f}x",
+                "<= 5 s, off the loop",
+                r["test_s"] <= 5,
+            )
+        )
+        rows.append(
+            Row(
+                "abuse",
+                f"/watch sanctions, {r['articles']:,} articles, {costs['watches']:,} watches",
+                f"{r['watch_s']:.2f} s (rules update {r['watch_update_s'] * 1000:.0f} ms)",
+                f"{r['old_watch_s']:.1f} s (recompile {r['old_recompile_s']:.1f} s)",
+                f"{r['old_watch_s'] / r['watch_s']:.0f}x",
+                "-",
+                None,
+            )
+        )
+    return rows
 
 
 def _poll_row(
@@ -252,6 +365,7 @@ BUILDERS = {
     "fanout": _fanout,
     "latency": _latency,
     "store": _store,
+    "abuse": _abuse,
 }
 
 

@@ -24,8 +24,15 @@ if __package__ in (None, ""):  # `python bench/run_all.py`
 from bench.common import REPO_ROOT, RESULTS_DIR, machine, print_table, write_result
 from bench.report import markdown, rows, update_doc
 
-ORDER = ("matching", "polling", "fanout", "latency", "store")
-TIMEOUT_S = {"matching": 200, "polling": 120, "fanout": 120, "latency": 90, "store": 90}
+ORDER = ("matching", "polling", "fanout", "latency", "store", "abuse")
+TIMEOUT_S = {
+    "matching": 320,
+    "polling": 120,
+    "fanout": 120,
+    "latency": 90,
+    "store": 90,
+    "abuse": 900,
+}
 
 
 def run_one(name: str, quick: bool) -> tuple[int, float]:

@@ -14,6 +14,7 @@ from bot.config import Settings, load_settings
 from bot.errors import BotError, UserInputError
 
 log = logging.getLogger("bot")
+MAX_ALERTS = 10_000  # alerts --limit
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(run)
     run.add_argument("--webhook-url", metavar="URL", help="use a webhook instead of long polling")
     run.add_argument("--listen", default="127.0.0.1", help="webhook listen address")
-    run.add_argument("--port", type=int, default=8443, help="webhook listen port")
+    run.add_argument("--port", type=_port, default=8443, help="webhook listen port (1-65535)")
 
     poll = sub.add_parser("poll", help="poll the sources")
     _common(poll)
@@ -60,7 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     alerts = sub.add_parser("alerts", help="show the latest stored alerts")
     _common(alerts)
-    alerts.add_argument("--limit", type=_positive, default=10, metavar="N")
+    alerts.add_argument(
+        "--limit", type=_at_most(MAX_ALERTS), default=10, metavar="N", help=f"1 to {MAX_ALERTS:,}"
+    )
     alerts.add_argument("--json", action="store_true", help="JSON output")
     alerts.add_argument("--failed", action="store_true", help="only dead or failing alerts")
 
@@ -82,6 +85,28 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
+    return value
+
+
+def _at_most(limit: int) -> Callable[[str], int]:
+    """A whole number from 1 to `limit`, refused up front (not by SQLite later)."""
+
+    def parse(text: str) -> int:
+        value = _positive(text)
+        if value > limit:
+            raise argparse.ArgumentTypeError(f"expected a number of at most {limit:,}, got {text}")
+        return value
+
+    return parse
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is from 1 to 65535, not {value}")
     return value
 
 

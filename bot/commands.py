@@ -29,13 +29,22 @@ def demo(args: argparse.Namespace, settings: Settings) -> int:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Run the Telegram bot until SIGINT/SIGTERM."""
+    from telegram.error import InvalidToken, NetworkError
+
     from bot.logging import install_redaction
+    from bot.preflight import check_bot_api, rejected, unreachable
     from bot.telegram.app import run_bot
 
-    install_redaction(settings.require_token())  # httpx logs URLs that carry the token
+    token = settings.require_token()
+    install_redaction(token)  # httpx logs URLs that carry the token; tracebacks too
     runtime = Runtime.open(settings)
     try:
+        check_bot_api(token, settings.api_url)  # one clear line instead of a traceback
         run_bot(runtime, webhook_url=args.webhook_url, listen=args.listen, port=args.port)
+    except InvalidToken:
+        raise rejected(settings.api_url) from None
+    except NetworkError as exc:
+        raise unreachable(settings.api_url, token, exc) from None
     finally:
         runtime.close()
     return 0

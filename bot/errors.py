@@ -29,8 +29,16 @@ class QuerySyntaxError(UserInputError):
         super().__init__(detail)
 
 
+class QueryCostError(QuerySyntaxError):
+    """A query that parses but could cost too much per article (see matching/cost.py)."""
+
+
 class PackError(UserInputError):
     """A rule pack file is malformed."""
+
+
+class BadDatabaseError(UserInputError):
+    """The database file is not ours to use: not SQLite, damaged, newer, or missing tables."""
 
 
 class SourceError(BotError):

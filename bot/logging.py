@@ -4,14 +4,19 @@ httpx logs every request URL at INFO, and Bot API URLs carry the token
 (``https://api.telegram.org/bot<TOKEN>/sendMessage``); exceptions repeat it.
 `install_redaction` wraps the log-record factory, so every record created from
 then on, by any logger and for any handler added later, is scrubbed before it
-is formatted: message, arguments, exception text and stack.
+is formatted: message, arguments, exception text and stack. Uncaught exceptions, in
+any thread, are printed through the same redaction (sys.excepthook, threading.excepthook).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import sys
+import threading
+import traceback
 from collections.abc import Callable
+from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
@@ -79,9 +84,34 @@ def install_redaction(token: str | None, *extra: str) -> Callable[[], None]:
     for handler in root.handlers:
         handler.addFilter(log_filter)
 
+    undo_hooks = _redact_uncaught(redact)
+
     def undo() -> None:
         logging.setLogRecordFactory(previous)
         for handler in root.handlers:
             handler.removeFilter(log_filter)
+        undo_hooks()
+
+    return undo
+
+
+def _redact_uncaught(redact: Redactor) -> Callable[[], None]:
+    """Uncaught exceptions (main thread and others) are printed redacted, not by Python."""
+    previous_hook, previous_thread_hook = sys.excepthook, threading.excepthook
+
+    def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        sys.stderr.write(redact("".join(traceback.format_exception(kind, value, tb))))
+
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit:
+            return
+        name = args.thread.name if args.thread else "?"
+        text = "".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback))
+        sys.stderr.write(redact(f"Exception in thread {name}:\n{text}"))
+
+    sys.excepthook, threading.excepthook = hook, thread_hook
+
+    def undo() -> None:
+        sys.excepthook, threading.excepthook = previous_hook, previous_thread_hook
 
     return undo

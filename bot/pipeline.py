@@ -36,7 +36,7 @@ class Pipeline:
         store: Store,
         registry: RuleRegistry,
         *,
-        annotate: Callable[[Article], None] | None = None,
+        annotate: Callable[[Store, Article], None] | None = None,
         max_item_age: timedelta | None = None,
     ) -> None:
         self.store = store
@@ -67,7 +67,7 @@ class Pipeline:
             return int(self.store.add_article(entry) is not None)
 
     def _ingest_one(self, source: Source, entry: FeedEntry) -> tuple[int, int, int]:
-        engine = self.registry.engine()
+        engine = self.registry.engine(self.store)  # this thread's connection
         # One transaction: an article is never stored without its matches and
         # alerts, so a crash between the two cannot lose an alert.
         with self.store.transaction():
@@ -77,12 +77,12 @@ class Pipeline:
             found = engine.match(article.document(source.name))
             queued = sum(self._queue(article, m, engine.rules[m.rule_key]) for m in found)
             if queued and self.annotate is not None:
-                self.annotate(article)
+                self.annotate(self.store, article)
         return 1, len(found), queued
 
     def match_article(self, source: Source, article: Article) -> int:
         """Match an article stored elsewhere (a list change item) and queue its alerts."""
-        engine = self.registry.engine()
+        engine = self.registry.engine(self.store)  # this thread's connection
         with self.store.transaction():
             found = engine.match(article.document(source.name))
             return sum(self._queue(article, m, engine.rules[m.rule_key]) for m in found)
@@ -99,7 +99,7 @@ class Pipeline:
     def _recipients(self, rule: Rule) -> list[Recipient]:
         if rule.key.startswith("pack:"):
             return self.store.subscribers(rule.key.removeprefix("pack:"))
-        watch = self.registry.watch(rule.key)
+        watch = self.registry.watch(rule.key, self.store)
         if watch is None:
             return []
         return [Recipient(watch.chat_id, watch.thread_id)]

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import copy
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.config import Settings
-from bot.models import Article, EntityResolver, Source
-from bot.pipeline import Pipeline
+from bot.models import Article, EntityResolver, FeedEntry, Source
+from bot.pipeline import IngestResult, Pipeline
 from bot.registry import RuleRegistry
 from bot.store import Store
 from bot.store.base import Clock, utcnow
+from bot.workers import Workers
 
 if TYPE_CHECKING:
     import httpx
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from bot.sources.poller import Poller
 
 Notify = Callable[[str], Awaitable[None]]
+T = TypeVar("T")
 
 
 def load_rules(rules_dir: Path) -> tuple[EntityResolver, list[Pack]]:
@@ -39,15 +42,18 @@ def load_rules(rules_dir: Path) -> tuple[EntityResolver, list[Pack]]:
     return resolver, packs
 
 
-def _list_links(store: Store, resolver: EntityResolver) -> Callable[[Article], None] | None:
-    """The pipeline's cross-link step: which listed entries an alerted article names."""
+def _list_links(
+    store: Store, resolver: EntityResolver
+) -> Callable[[Store, Article], None] | None:
+    """The pipeline's cross-link step: which listed entries an alerted article names
+    (recorded through the pipeline's own connection, the writer thread's in `run`)."""
     from bot.lists.names import ListResolver, NameIndex
 
     if not isinstance(resolver, ListResolver):
         return None
     resolver.use_index(lambda: NameIndex(store.all_listed()))
 
-    def annotate(article: Article) -> None:
+    def annotate(store: Store, article: Article) -> None:
         if article.canonical_url.startswith("urn:list:"):
             return  # a list change item is the listing itself
         mentions = resolver.index().mentions(f"{article.title}\n{article.text}")
@@ -69,6 +75,9 @@ class Runtime:
     pipeline: Pipeline
     clock: Clock = utcnow
     sources: list[Source] = field(default_factory=list)
+    # Threads for heavy work (dry runs, searches, ingest), each with its own connection;
+    # None runs that work in the caller's thread on `store` (one-shot commands).
+    workers: Workers | None = None
 
     @classmethod
     def open(
@@ -84,7 +93,10 @@ class Runtime:
         store = Store.open(settings.db_path, clock)
         if sources:
             store.sync_sources(sources)
-        registry = RuleRegistry(store, packs, resolver)
+        workers = None if str(settings.db_path) == ":memory:" else Workers(settings.db_path, clock)
+        registry = RuleRegistry(
+            store, packs, resolver, background=workers.background if workers else None
+        )
         return cls(
             settings=settings,
             store=store,
@@ -99,6 +111,7 @@ class Runtime:
             ),
             clock=clock,
             sources=sources,
+            workers=workers,
         )
 
     def active_sources(self) -> list[Source]:
@@ -115,15 +128,17 @@ class Runtime:
         return Poller(
             self.store,
             fetcher,
-            self.pipeline.ingest,
+            self.ingest,
             self.clock,
             notify=notify,
             lists=self.list_poller(http),
         )
 
     def list_poller(self, http: httpx.AsyncClient) -> ListPoller:
-        """The official lists' own path: download, scan, diff, items, alerts."""
+        """The official lists' own path: download, scan, diff, items, alerts (the store work
+        on the writer thread, like any ingest)."""
         from bot.lists.download import ListDownloader
+        from bot.lists.names import ListResolver, NameIndex
         from bot.lists.poll import ListPoller
         from bot.sources.netguard import SystemResolver
 
@@ -131,22 +146,49 @@ class Runtime:
             http, SystemResolver(), allow_private=self.settings.allow_private_network
         )
 
-        def refresh() -> None:
-            refresh_names = getattr(self.resolver, "refresh", None)
-            if callable(refresh_names):
-                refresh_names()
-            self.registry.invalidate()
+        def refresh(store: Store) -> None:
+            # Inside the version's transaction: the index is read through the same
+            # connection, so it already holds the entries being stored.
+            if isinstance(self.resolver, ListResolver):
+                self.resolver.rebuild(NameIndex(store.all_listed()))
+                self.registry.names_changed()
 
         index = getattr(self.resolver, "index", None)
         return ListPoller(
             self.store,
             downloader,
-            self.pipeline.match_article,
+            self._match_with,
             self.clock,
             refresh=refresh,
             mentions=(lambda text: index().mentions(text)) if callable(index) else None,
+            write=self._write,
         )
 
+    def _match_with(self, store: Store, source: Source, article: Article) -> int:
+        """Match a stored article through `store` (the calling thread's connection)."""
+        pipeline = copy.copy(self.pipeline)
+        pipeline.store = store
+        return pipeline.match_article(source, article)
+
+    async def _write(self, job: Callable[[Store], T]) -> T:
+        """Run a store job on the writer thread; in this thread when there are no workers."""
+        if self.workers is None:
+            return job(self.store)
+        return await self.workers.write(job)
+
+    async def ingest(self, source: Source, entries: Sequence[FeedEntry]) -> IngestResult:
+        """Store, match and queue a batch on the writer thread (its own connection), so
+        matching never runs on the event loop; in this thread when there are no workers."""
+
+        def job(store: Store) -> IngestResult:
+            pipeline = copy.copy(self.pipeline)  # the same settings, the writer's connection
+            pipeline.store = store
+            return pipeline.ingest(source, entries)
+
+        return await self._write(job)
+
     def close(self) -> None:
-        """Release the database."""
+        """Stop the worker threads and release the database."""
+        if self.workers is not None:
+            self.workers.close()
         self.store.close()

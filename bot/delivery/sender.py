@@ -14,6 +14,7 @@ from bot.delivery.errors import classify
 from bot.delivery.format import html_to_text, no_link_preview, split_html
 from bot.delivery.htmlsplit import TELEGRAM_LIMIT
 from bot.models import Chat
+from bot.textsafe import strip_bidi
 
 
 class MessageSender(Protocol):
@@ -129,5 +130,5 @@ class Sender:
         else:
             text = part
             kwargs["parse_mode"] = ParseMode.HTML
-        message = await self.bot.send_message(out.chat_id, text, **kwargs)
+        message = await self.bot.send_message(out.chat_id, strip_bidi(text), **kwargs)
         return int(getattr(message, "message_id", 0) or 0)

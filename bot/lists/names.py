@@ -238,6 +238,11 @@ class ListResolver:
         self._index = None
         self._cache.clear()
 
+    def rebuild(self, index: NameIndex) -> None:
+        """Use this index from now on (built by the caller, inside its transaction)."""
+        self._index = index
+        self._cache.clear()
+
     def index(self) -> NameIndex:
         """The current index (built on first use after a refresh)."""
         if self._index is None:

@@ -13,10 +13,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
 
 from bot.errors import SourceError
 from bot.lists import items, pending
@@ -32,7 +32,17 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
-Match = Callable[[Source, Article], int]  # queue alerts for a stored article; returns how many
+T = TypeVar("T")
+# Queue alerts for a stored article through the given store; returns how many.
+Match = Callable[["Store", Source, Article], int]
+
+
+class Write(Protocol):
+    """Runs a job with a Store (the writer thread's connection in `run`); its result."""
+
+    def __call__(self, job: Callable[[Store], T]) -> Awaitable[T]: ...
+
+
 MAX_REMOVED_SHARE = 0.5  # refuse a version that drops more than half of a big list at once
 MIN_CHECKED = 50  # lists smaller than this may legitimately shrink a lot
 ANNOUNCE_WINDOW = timedelta(days=30)
@@ -62,12 +72,16 @@ class ListPoller:
         match: Match,
         clock: Clock,
         *,
-        refresh: Callable[[], None] = lambda: None,
+        refresh: Callable[[Store], None] = lambda store: None,
         announce_window: timedelta = ANNOUNCE_WINDOW,
         mentions: Callable[[str], list[ListedMention]] | None = None,
         grace: timedelta = timedelta(days=pending.GRACE_DAYS),
+        write: Write | None = None,
     ) -> None:
         self.store = store
+        # Every read and write of the store goes through `write` (default: this thread),
+        # so storing and matching a big list never runs on the event loop.
+        self.write = write or self._inline
         self.downloader = downloader
         self.match = match
         self.clock = clock
@@ -76,6 +90,9 @@ class ListPoller:
         self.mentions = mentions  # listed entries a text names (the name index)
         self.grace = grace  # how long a list may lag an announcement before we say so
         self._locks: dict[str, asyncio.Lock] = {}
+
+    async def _inline(self, job: Callable[[Store], T]) -> T:
+        return job(self.store)
 
     async def poll(self, source: Source) -> ListPollResult:
         """Fetch, compare and ingest one list; SourceError on any failure (nothing stored)."""
@@ -88,7 +105,8 @@ class ListPoller:
     async def _poll(self, source: Source) -> ListPollResult:
         got = await self.downloader.download(source.url, self.store.validators(source.id))
         if got.status == "not_modified" or got.path is None:
-            late = self._not_yet_listed(source)  # an unchanged list can still lag a release
+            # An unchanged list can still lag a release.
+            late = await self.write(lambda store: self._not_yet_listed(store, source))
             return ListPollResult(
                 "not_modified",
                 alerts=late,
@@ -97,15 +115,14 @@ class ListPoller:
                 body_hash=got.body_hash,
             )
         try:
-            known = self.store.list_digests(source.id)
+            known = await self.write(lambda store: store.list_digests(source.id))
             result = await asyncio.to_thread(scan, source.kind, got.path, known)
         finally:
             got.path.unlink(missing_ok=True)
         _check(source, result, len(known))
-        baseline = not self.store.has_list_version(source.id)
-        changes, alerts = self._ingest(source, result, got.body_hash or "", baseline)
-        if not baseline:
-            alerts += self._not_yet_listed(source)
+        baseline, changes, alerts = await self.write(
+            lambda store: self._apply(store, source, result, got.body_hash or "")
+        )
         return ListPollResult(
             "ok",
             entries=result.count,
@@ -117,15 +134,25 @@ class ListPoller:
             body_hash=got.body_hash,
         )
 
+    def _apply(
+        self, store: Store, source: Source, result: ScanResult, body_hash: str
+    ) -> tuple[bool, int, int]:
+        """Store the version, its change items and their alerts (the first: a baseline)."""
+        baseline = not store.has_list_version(source.id)
+        changes, alerts = self._ingest(store, source, result, body_hash, baseline)
+        if not baseline:
+            alerts += self._not_yet_listed(store, source)
+        return baseline, changes, alerts
+
     def _ingest(
-        self, source: Source, result: ScanResult, body_hash: str, baseline: bool
+        self, store: Store, source: Source, result: ScanResult, body_hash: str, baseline: bool
     ) -> tuple[int, int]:
-        known = self.store.listed_entities(source.id, [e.id for e in result.changed])
-        previous = self.store.listed_entities(source.id, result.removed)
+        known = store.listed_entities(source.id, [e.id for e in result.changed])
+        previous = store.listed_entities(source.id, result.removed)
         changes = [] if baseline else _changes(result, known, previous)
         counts: Counter[str] = Counter(c.kind for c in changes)
-        with self.store.transaction():
-            version_id, story_id = self.store.add_list_version(
+        with store.transaction():
+            version_id, story_id = store.add_list_version(
                 source.id,
                 published=result.published,
                 content_hash=body_hash,
@@ -133,24 +160,30 @@ class ListPoller:
                 counts=counts,
                 baseline=baseline,
             )
-            self.store.store_list_entities(source.id, version_id, result.changed)
-            self.store.close_list_entities(source.id, version_id, result.removed)
-            self.refresh()  # new spellings for @name watches before anything is matched
+            store.store_list_entities(source.id, version_id, result.changed)
+            store.close_list_entities(source.id, version_id, result.removed)
+            self.refresh(store)  # new spellings for @name watches before anything is matched
             alerts = 0
             if story_id is not None:
-                alerts = self._items(source, version_id, story_id, result.published, changes)
+                alerts = self._items(store, source, version_id, story_id, result.published, changes)
         log.info("list %s: %d entries, %s", source.id, result.count, dict(counts) or "baseline")
         return len(changes), alerts
 
     def _items(
-        self, source: Source, version_id: int, story_id: int, published: str, changes: list[Change]
+        self,
+        store: Store,
+        source: Source,
+        version_id: int,
+        story_id: int,
+        published: str,
+        changes: list[Change],
     ) -> int:
         label = LABELS.get(source.kind, source.name)
         moment = _moment(published) or self.clock()
         since = self.clock() - self.announce_window
         alerts = 0
         for change in changes:
-            article = self.store.add_change_item(
+            article = store.add_change_item(
                 source,
                 version_id,
                 story_id,
@@ -160,35 +193,35 @@ class ListPoller:
                 moment,
             )
             if change.kind == "added":
-                announced = self.store.announcing_article(change.entity, since)
+                announced = store.announcing_article(change.entity, since)
                 if announced is not None:
-                    self.store.set_announced(article.id, announced)
-            alerts += self.match(source, article)
+                    store.set_announced(article.id, announced)
+            alerts += self.match(store, source, article)
         return alerts
 
-    def _not_yet_listed(self, source: Source) -> int:
+    def _not_yet_listed(self, store: Store, source: Source) -> int:
         """Releases older than the grace period naming entries this list still lacks."""
-        if self.mentions is None or not self.store.has_list_version(source.id):
+        if self.mentions is None or not store.has_list_version(source.id):
             return 0
         label = LABELS.get(source.kind, source.name)
         until = self.clock() - self.grace
         since = until - self.announce_window
         alerts = 0
-        for article in self.store.announcements(since, until, label):
+        for article in store.announcements(since, until, label):
             found: tuple[ListedMention, ...] = ()
             if pending.announces(source.kind, article):
                 found = pending.missing_from(
                     label, self.mentions(f"{article.title}\n{article.text}")
                 )
-            with self.store.transaction():
-                self.store.mark_announcement_checked(article.id, label, len(found))
+            with store.transaction():
+                store.mark_announcement_checked(article.id, label, len(found))
                 if found:
                     days = self.grace.days
                     item = pending.Pending(article, label, found)
-                    stored = self.store.add_pending_item(
+                    stored = store.add_pending_item(
                         source, article, pending.title(item, days), pending.text(item, days)
                     )
-                    alerts += self.match(source, stored)
+                    alerts += self.match(store, source, stored)
         return alerts
 
 

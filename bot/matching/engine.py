@@ -133,8 +133,13 @@ class Engine:
         )
 
     @classmethod
-    def compile(cls, rules: Sequence[Rule], resolver: EntityResolver) -> Engine:
-        """Parse every rule and build the shared automaton; errors name the rule key."""
+    def compile(
+        cls, rules: Sequence[Rule], resolver: EntityResolver, *, countries: bool = True
+    ) -> Engine:
+        """Parse every rule and build the shared automaton; errors name the rule key.
+
+        `countries=False` leaves out the gazetteer's country names, which only the
+        evidence of a match reads (its countries): for deciding alone, e.g. dry runs."""
         literals = _Literals()
         names_cache: dict[tuple[str, str], tuple[int, ...]] = {}
         leaf_literals: dict[Leaf, tuple[int, ...]] = {}
@@ -154,21 +159,25 @@ class Engine:
                         _deny_ids(leaf.kind, leaf.code, resolver, literals, deny)
             compiled.append(CompiledRule(rule, node))
         country_literals: dict[int, set[str]] = {}
-        for code, names in resolver.country_names().items():
+        for code, names in resolver.country_names().items() if countries else ():
             _deny_ids("country", code, resolver, literals, deny)
             for name in names:
                 tokens = words(name)
                 if tokens:
                     country_literals.setdefault(literals.phrase(tokens), set()).add(code)
-        countries = {k: tuple(sorted(v)) for k, v in country_literals.items()}
-        return cls(compiled, literals, leaf_literals, countries, deny)
+        by_literal = {k: tuple(sorted(v)) for k, v in country_literals.items()}
+        return cls(compiled, literals, leaf_literals, by_literal, deny)
 
     def match(self, doc: Document, *, exhaustive: bool = False) -> list[Match]:
         """Every rule that fires on `doc`, in rule order.
 
         `exhaustive` asks the span evaluator about every rule instead of using the plans:
         slow, and the reference the plans must agree with."""
-        analyzed = analyze(doc)
+        return self.match_analyzed(analyze(doc), exhaustive=exhaustive)
+
+    def match_analyzed(self, analyzed: Analyzed, *, exhaustive: bool = False) -> list[Match]:
+        """`match` of a document already analysed (several engines can share the reading)."""
+        doc = analyzed.doc
         state = _DocState(self, analyzed, self._scan(analyzed))
         if exhaustive:
             holds = state.evaluator.holds

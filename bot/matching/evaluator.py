@@ -18,9 +18,10 @@ Semantics (documented in docs/ARCHITECTURE.md terms):
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from heapq import nsmallest
 from typing import ClassVar
 
 from bot.matching.analysis import FIELDS, Analyzed
@@ -60,8 +61,9 @@ class Evaluator:
     occurrences: Callable[[Term | Prefix | Entity], list[Span]]  # sorted by (field, start)
     # id(Within node) -> the leaves of each anchored side; shareable across documents
     anchor_leaves: dict[int, list[list[Term | Prefix | Entity]]] = field(default_factory=dict)
-    # id(node) -> result over the whole document; ids are stable while the engine lives
-    memo: dict[int, Result] = field(default_factory=dict)
+    # id(node), or (id(node), NEAR distance) -> result over the whole document; ids are
+    # stable while the engine lives
+    memo: dict[int | tuple[int, int], Result] = field(default_factory=dict)
     keys: dict[int, list[tuple[Field, int]]] = field(default_factory=dict)  # see leaf_in
     # (id(leaf), unit) -> (field, unit index) -> the leaf's spans wholly inside that unit
     grouped: dict[tuple[int, str], dict[tuple[Field, int], list[Span]]] = field(
@@ -77,12 +79,13 @@ class Evaluator:
 
     def eval(self, node: Node, region: Region, joined: int | None) -> Result:
         """Evaluate `node` within `region`; inside NEAR/n, `joined` = n asks for covering spans."""
-        if region is None and joined is None:
-            # Rules share sub-queries (the engine interns equal subtrees): evaluate each once.
-            key = id(node)
+        if region is None:
+            # Rules share sub-queries (the engine interns equal subtrees), and an OR may
+            # repeat one inside NEAR: evaluate each (node, NEAR distance) once per document.
+            key = id(node) if joined is None else (id(node), joined)
             if key in self.memo:
                 return self.memo[key]
-            result = self.compute(node, None, None)
+            result = self.compute(node, None, joined)
             self.memo[key] = result
             return result
         return self.compute(node, region, joined)
@@ -116,12 +119,21 @@ class Evaluator:
         return [s for s in every[first:last] if s[2] <= hi]
 
     def eval_or(self, node: Or, region: Region, joined: int | None) -> Result:
-        out: Result = None
+        out: list[Span] = []
+        found = False
         for child in node.children:
             got = self.eval(child, region, joined)
             if got is not None:
-                out = (out or []) + got
-        return out
+                found = True
+                out.extend(got)  # one list: adding them up would copy it per child
+        if joined is not None and len(node.children) > 1:
+            # Inside NEAR only a span's extent counts: equal extents from several
+            # alternatives ((a NEAR/5 b) | (a NEAR/6 b)) are one candidate, not many.
+            first: dict[tuple[Field, int, int], Span] = {}
+            for span in out:
+                first.setdefault(span[:3], span)
+            out = list(first.values())
+        return out if found else None
 
     def eval_and(self, node: And, region: Region, joined: int | None) -> Result:
         results: list[list[Span]] = []
@@ -224,16 +236,21 @@ class Evaluator:
     def units(self, node: Within, region: Region) -> list[tuple[Field, int, int]]:
         """Sentences/paragraphs of the region worth trying: those holding an anchoring term."""
         fields = FIELDS if region is None else (region[0],)
-        wanted = self.anchor_tokens(node)
+        wanted = self.anchor_tokens(node, region)
         out: list[tuple[Field, int, int]] = []
         for name in fields:
             ft = self.doc.fields[name]
             ranges = ft.sentence_tokens if node.unit == "s" else ft.paragraph_tokens
             owner = ft.sentence_of if node.unit == "s" else ft.paragraph_of
-            if wanted is None:
-                indexes: list[int] = list(range(len(ranges)))
-            else:
+            indexes: list[int]
+            if wanted is not None:
                 indexes = sorted({owner[tok] for f, tok in wanted if f == name})
+            elif region is None:
+                indexes = list(range(len(ranges)))
+            elif region[1] < region[2]:  # only the units that overlap the region
+                indexes = list(range(owner[region[1]], owner[region[2] - 1] + 1))
+            else:
+                indexes = []
             for index in indexes:
                 lo, hi = ranges[index]
                 if region is not None:
@@ -242,8 +259,10 @@ class Evaluator:
                     out.append((name, lo, hi))
         return out
 
-    def anchor_tokens(self, node: Within) -> set[tuple[Field, int]] | None:
-        """Token positions of the terms of an anchored side (None: every unit may do)."""
+    def anchor_tokens(self, node: Within, region: Region) -> set[tuple[Field, int]] | None:
+        """Token positions of the terms of an anchored side inside the region (None: every
+        unit may do). Inside a region only that region's occurrences are looked at
+        (bisection): a /s chain tried unit by unit stays linear in the document."""
         sides = self.anchor_leaves.get(id(node))
         if sides is None:
             sides = [leaves(side) for side in (node.left, node.right) if anchored(side)]
@@ -252,7 +271,9 @@ class Evaluator:
             return None
         # The side with fewer occurrences names fewer units to try.
         side = min(sides, key=lambda ls: sum(len(self.occurrences(leaf)) for leaf in ls))
-        return {(s[0], s[1]) for leaf in side for s in self.occurrences(leaf)}
+        if region is None:
+            return {(s[0], s[1]) for leaf in side for s in self.occurrences(leaf)}
+        return {(s[0], s[1]) for leaf in side for s in self.leaf_in(self.occurrences(leaf), region)}
 
     def eval_near(self, node: Near, region: Region) -> Result:
         left = self.eval(node.left, region, node.distance)
@@ -279,36 +300,53 @@ def _terms_of(node: Node) -> list[Term | Prefix | Entity] | None:
     return None
 
 
-def _inside(span: Span, region: Region) -> bool:
-    return region is None or (
-        span[0] == region[0] and region[1] <= span[1] and span[2] <= region[2]
-    )
-
-
-def _near(a: Span, b: Span, distance: int) -> bool:
-    """Same field and at most `distance` word positions apart (adjacent words: 1)."""
-    return a[0] == b[0] and max(b[1] - a[2] + 1, a[1] - b[2] + 1, 0) <= distance
-
-
 def _join_near(left: list[Span], right: list[Span], distance: int) -> list[Span]:
-    """Merged pairs of spans at most `distance` apart, via a sorted window (not all pairs)."""
+    """Merged pairs of spans at most `distance` apart: for each left span only its closest
+    right spans, so the work is O((|left| + |right|) log |right|), never all pairs.
+
+    Exact for whether any pair is near: of the right spans starting at or after a left
+    span, the first is the closest; of those starting before it, the one reaching furthest
+    (a running maximum of ends per field). The two neighbours on each side by start are
+    kept too: they give the tightest merged spans, which nested NEAR and AND build on.
+    """
     ordered = sorted(right, key=lambda s: (s[0], s[1]))
     keys = [(s[0], s[1]) for s in ordered]
-    widest = max(s[2] - s[1] for s in ordered)
+    furthest = _furthest_reach(ordered)
     out: list[Span] = []
+    append = out.append
     for a in left:
-        lo = bisect_left(keys, (a[0], a[1] - distance - widest))
-        hi = bisect_right(keys, (a[0], a[2] - 1 + distance))
-        out.extend(_merge(a, b) for b in ordered[lo:hi] if _near(a, b, distance))
+        field, lo, hi = a[0], a[1], a[2]
+        at = bisect_left(keys, (field, lo))
+        first = at - 2 if at >= 2 else 0
+        for b in ordered[first : at + 2]:
+            if b[0] == field and max(b[1] - hi + 1, lo - b[2] + 1, 0) <= distance:
+                append((field, min(lo, b[1]), max(hi, b[2]), a[3] + b[3]))
+        if first > 0 and ordered[at - 1][0] == field:
+            b = ordered[furthest[at - 1]]
+            if furthest[at - 1] < first and lo - b[2] + 1 <= distance:
+                append((field, b[1], max(hi, b[2]), a[3] + b[3]))
     return out
 
 
-def _merge(a: Span, b: Span) -> Span:
-    return (a[0], min(a[1], b[1]), max(a[2], b[2]), a[3] + b[3])
+def _furthest_reach(ordered: list[Span]) -> list[int]:
+    """For each position, the index of the span with the largest end among the spans of the
+    same field up to it (spans sorted by field and start)."""
+    best: list[int] = []
+    for index, span in enumerate(ordered):
+        if index and ordered[index - 1][0] == span[0]:
+            prev = best[-1]
+            best.append(index if span[2] > ordered[prev][2] else prev)
+        else:
+            best.append(index)
+    return best
 
 
 def _best(spans: list[Span]) -> list[Span]:
     """Keep the tightest spans so that nested AND/NEAR stays bounded."""
     if len(spans) <= MAX_SPANS:
         return spans
-    return sorted(spans, key=lambda s: (s[2] - s[1], s[1]))[:MAX_SPANS]
+    return nsmallest(MAX_SPANS, spans, key=_tightness)  # sorted, like sorted()[:MAX_SPANS]
+
+
+def _tightness(span: Span) -> tuple[int, int]:
+    return (span[2] - span[1], span[1])

@@ -23,14 +23,18 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from bot.errors import QuerySyntaxError
 from bot.matching.text import words
 from bot.models import EntityResolver, Field
 
+if TYPE_CHECKING:
+    from bot.matching.cost import CostLimits
+
 MAX_QUERY_CHARS = 20_000
 MAX_DEPTH = 40
+MAX_TREE_DEPTH = 2 * MAX_DEPTH  # parentheses and chains together (term lists add a level)
 MAX_TERMS = 2_000
 MAX_PHRASE_WORDS = 20
 MAX_NEAR = 100
@@ -349,6 +353,7 @@ class _Parser:
         self.depth = 0
         self.count = 0
         self.expanded: dict[str, Node] = {}
+        self.heights: dict[int, int] = {}  # id(node) -> levels below and including it
 
     def error(self, message: str, expected: str, pos: int | None = None) -> QuerySyntaxError:
         return QuerySyntaxError(
@@ -374,6 +379,23 @@ class _Parser:
             raise self.error(what, "an operator or the end of the query")
         return node
 
+    def built(self, node: Node, pos: int | None = None) -> Node:
+        """A node just made, refused when the tree gets deeper than MAX_TREE_DEPTH."""
+        height = 1 + max(self._height(c) for c in children(node))
+        if height > MAX_TREE_DEPTH:
+            raise self.error(
+                "query nested too deeply",
+                f"at most {MAX_DEPTH} levels of parentheses, NOT and chained NEAR, /s or /p",
+                pos,
+            )
+        self.heights[id(node)] = height
+        return node
+
+    def _height(self, node: Node) -> int:
+        if isinstance(node, LEAF_TYPES):
+            return 1
+        return self.heights.get(id(node)) or height_of(node)  # a term list's items
+
     def enter(self, pos: int) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
@@ -384,7 +406,7 @@ class _Parser:
         while self.peek.kind == "OR":
             self.take()
             children.append(self.parse_and())
-        return children[0] if len(children) == 1 else Or(tuple(children))
+        return children[0] if len(children) == 1 else self.built(Or(tuple(children)))
 
     def parse_and(self) -> Node:
         children = [self.parse_not()]
@@ -392,7 +414,7 @@ class _Parser:
             if self.peek.kind == "AND":
                 self.take()
             children.append(self.parse_not())
-        return children[0] if len(children) == 1 else And(tuple(children))
+        return children[0] if len(children) == 1 else self.built(And(tuple(children)))
 
     def parse_not(self) -> Node:
         if self.peek.kind != "NOT":
@@ -401,7 +423,7 @@ class _Parser:
         self.enter(tok.pos)
         child = self.parse_not()
         self.depth -= 1
-        return Not(child)
+        return self.built(Not(child), tok.pos)
 
     def parse_prox(self) -> Node:
         node = self.parse_scoped()
@@ -411,7 +433,7 @@ class _Parser:
             if self.peek.kind == "NOT":
                 neg = self.take()
                 self.enter(neg.pos)
-                right: Node = Not(self.parse_scoped())
+                right: Node = self.built(Not(self.parse_scoped()), neg.pos)
                 self.depth -= 1
             else:
                 right = self.parse_scoped()
@@ -426,6 +448,9 @@ class _Parser:
                 node = Near(node, right, arg)
             else:
                 node = Within(node, right, arg)
+            # A chain nests one level deeper per operator (left-associative): bounded, so
+            # that no tree is too deep to walk recursively.
+            node = self.built(node, op.pos)
         return node
 
     def parse_scoped(self) -> Node:
@@ -439,7 +464,7 @@ class _Parser:
             raise self.error(
                 "a field scope cannot contain another field", "terms without title:/text:", tok.pos
             )
-        return Scope(tok.value, child)
+        return self.built(Scope(tok.value, child), tok.pos)
 
     def parse_primary(self) -> Node:
         tok = self.peek
@@ -542,6 +567,21 @@ class _Parser:
         return nodes[0] if len(nodes) == 1 else Or(tuple(nodes))
 
 
+def height_of(node: Node) -> int:
+    """Levels of the tree from `node` down (a leaf: 1), without recursion."""
+    heights: dict[int, int] = {}
+    stack: list[tuple[Node, bool]] = [(node, False)]
+    while stack:
+        current, done = stack.pop()
+        below = children(current)
+        if done or not below:
+            heights[id(current)] = 1 + max((heights[id(c)] for c in below), default=0)
+        else:
+            stack.append((current, True))
+            stack.extend((c, False) for c in below)
+    return heights[id(node)]
+
+
 def anchored(node: Node) -> bool:
     """Whether every document the node matches must contain one of its positive terms."""
     if isinstance(node, LEAF_TYPES):
@@ -585,8 +625,13 @@ def parse_query(
     *,
     terms: Mapping[str, Sequence[str]] | None = None,
     resolver: EntityResolver | None = None,
+    limits: CostLimits | None = None,
 ) -> Node:
-    """Parse a rule query; every bad input raises QuerySyntaxError with position and expectation."""
+    """Parse a rule query; every bad input raises QuerySyntaxError with position and expectation.
+
+    A query that parses but could cost too much per article raises QueryCostError (a
+    QuerySyntaxError): `limits` defaults to cost.PACK_LIMITS; chats' queries pass
+    cost.USER_LIMITS."""
     if not isinstance(text, str):
         raise QuerySyntaxError("query must be text", 0, "a string", repr(text))
     if len(text) > MAX_QUERY_CHARS:
@@ -601,6 +646,9 @@ def parse_query(
             "a term that is not negated (NOT only narrows)",
             text,
         )
+    from bot.matching.cost import PACK_LIMITS, check_cost  # cost.py reads this module's nodes
+
+    check_cost(node, text, limits or PACK_LIMITS)
     return node
 
 

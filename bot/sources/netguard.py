@@ -57,12 +57,44 @@ class StaticResolver:
             raise OSError(f"unknown host {host}") from None
 
 
+NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052 well-known prefix
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> tuple[ipaddress.IPv4Address, ...]:
+    """The IPv4 addresses an IPv6 address stands for: IPv4-mapped, 6to4 (2002::/16),
+    Teredo (2001::/32: server and client) and NAT64 (64:ff9b::/96); () for the others."""
+    if ip.ipv4_mapped is not None:
+        return (ip.ipv4_mapped,)
+    if ip.sixtofour is not None:
+        return (ip.sixtofour,)
+    if ip.teredo is not None:
+        return ip.teredo
+    if ip in NAT64:
+        return (ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF),)
+    return ()
+
+
 def blocked_reason(address: str) -> str | None:
-    """Why connecting to this IP is refused, or None when it is a public address."""
+    """Why connecting to this IP is refused, or None when it is a public address.
+
+    An IPv6 address that embeds an IPv4 one (IPv4-mapped, 6to4, Teredo, NAT64) reaches
+    that address, so it is judged by it: `2002:7f00:1::` is the loopback in disguise."""
     ip: IPAddress = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        # ::ffff:127.0.0.1 reaches the IPv4 loopback: judge the embedded address.
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = embedded_ipv4(ip)
+        for v4 in inner:
+            reason = _class_reason(v4)
+            if reason:
+                return f"refused: {address} is {reason} address (it stands for {v4})"
+        if inner:
+            return None
+        if ip.is_site_local:
+            return f"refused: {address} is a site-local address"
+    reason = _class_reason(ip)
+    return f"refused: {address} is {reason} address" if reason else None
+
+
+def _class_reason(ip: IPAddress) -> str | None:
     for attribute, label in (
         ("is_unspecified", "an unspecified"),
         ("is_loopback", "a loopback"),
@@ -72,10 +104,10 @@ def blocked_reason(address: str) -> str | None:
         ("is_private", "a private"),
     ):
         if getattr(ip, attribute):
-            return f"refused: {address} is {label} address"
+            return label
     if not ip.is_global:
         # Shared address space (100.64/10) and other special ranges.
-        return f"refused: {address} is not a public address"
+        return "not a public"
     return None
 
 

@@ -178,6 +178,7 @@ class Poller:
         self.timer = timer
         self._in_flight = asyncio.Semaphore(max_in_flight)
         self.lists = lists
+        self._polling: dict[str, asyncio.Lock] = {}  # one poll of a source at a time
 
     async def poll_once(self, sources: Sequence[Source]) -> list[SourceStatus]:
         """Poll every enabled source now, concurrently; statuses in the given order."""
@@ -191,7 +192,13 @@ class Poller:
         # More polls in flight than the HTTP client's connection pool only queue inside
         # httpcore, where they eat into their own fetch deadline (measured in bench/polling).
         async with self._in_flight:
-            return await self.poll_source(source, due_only=due_only)
+            # Ingest runs on a worker thread: a scheduled pass that starts while another
+            # is still ingesting this source leaves it alone; a forced one waits its turn.
+            lock = self._polling.setdefault(source.id, asyncio.Lock())
+            if due_only and lock.locked():
+                return SourceStatus(source.id, "skipped", error="already being polled")
+            async with lock:
+                return await self.poll_source(source, due_only=due_only)
 
     async def poll_source(self, source: Source, *, due_only: bool = False) -> SourceStatus:
         """Fetch, parse and ingest one source, recording the outcome; never raises."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import re
 import sqlite3
+import time
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,6 +22,7 @@ from bot.sources.dedup import (
     story_fingerprint,
 )
 from bot.store.base import StoreBase, iso, parse_iso
+from bot.textsafe import strip_bidi
 
 STORY_WINDOW = timedelta(hours=72)
 MAX_STORY_CANDIDATES = 5000
@@ -28,15 +31,29 @@ MAX_STORY_CANDIDATES = 5000
 MIN_HASHED_TEXT = 80
 MAX_QUERY_LENGTH = 500
 SEARCH_WINDOW = 200  # newest hits ranked by relevance for /search
+# A search is bounded before it runs (terms, wildcards, words a wildcard stands for) and
+# while it runs (a time budget through SQLite's progress handler): FTS5 merges the
+# posting list of every word a prefix expands to, so `c* c* c* …` was 21 s at 20,000
+# articles.
+MAX_SEARCH_TERMS = 12
+MAX_PREFIX_TERMS = 4
+MAX_PREFIX_WORDS = 300  # distinct indexed words one `stem*` may stand for
+SEARCH_BUDGET_S = 2.0
+PROGRESS_STEPS = 2_000  # SQLite VM steps between two looks at the clock
 _QUERY_TOKEN = re.compile(r'\s*(-?)(?:"([^"]*)("?)|(\S+))')
 _WORD = re.compile(r"\w", re.UNICODE)
+_VOCAB = "temp.articles_vocab"
 
 
 class ArticlesMixin(StoreBase):
     """Articles, stories and full-text search."""
 
     def add_article(self, entry: FeedEntry) -> Article | None:
-        """Store a new article and assign its story; None when it is a duplicate."""
+        """Store a new article and assign its story; None when it is a duplicate.
+
+        Bidi controls in the title and text are dropped first (bot.textsafe): nothing the
+        bot later shows from the article can reorder what a reader sees."""
+        entry = replace(entry, title=strip_bidi(entry.title), text=strip_bidi(entry.text))
         canonical = canonical_url(entry.url) if entry.url else f"urn:{entry.source_id}:{entry.guid}"
         digest = content_hash(entry.title, entry.text)
         fetched = self.now()
@@ -171,26 +188,111 @@ class ArticlesMixin(StoreBase):
         """How many articles are stored."""
         return int(self.db.execute("SELECT count(*) FROM articles").fetchone()[0])
 
-    def search_articles(self, query: str, limit: int = 10, offset: int = 0) -> list[Article]:
+    def search_articles(
+        self, query: str, limit: int = 10, offset: int = 0, *, budget_s: float = SEARCH_BUDGET_S
+    ) -> list[Article]:
         """Full-text search: the best matches among the newest hits; UserInputError if unusable.
 
         Ranking every hit of a common word ("sanctions") costs ~100 ms at 100,000
         articles; FTS5 walks rowids newest-first for free, so only the newest
         SEARCH_WINDOW hits are ranked. For a news bot that is also what users want.
+        A search whose wildcards stand for too many words, or that does not finish
+        within `budget_s`, is refused as too broad (UserInputError).
         """
         fts = fts_query(query)
+        self.check_prefixes(query)
         limit, offset = max(1, min(limit, 100)), max(0, offset)
+        rows = self.bounded_query(
+            "SELECT a.* FROM (SELECT rowid AS id, rank FROM articles_fts "
+            "WHERE articles_fts MATCH ? ORDER BY rowid DESC LIMIT ?) f "
+            "JOIN articles a ON a.id = f.id ORDER BY f.rank, a.id DESC LIMIT ? OFFSET ?",
+            [fts, max(SEARCH_WINDOW, offset + limit), limit, offset],
+            budget_s=budget_s,
+            what=query,
+        )
+        return [_article(r) for r in rows]
+
+    def bounded_query(
+        self, sql: str, params: list[Any], *, budget_s: float, what: str
+    ) -> list[dict[str, Any]]:
+        """Rows of a full-text query, interrupted after `budget_s` seconds (UserInputError)."""
+        deadline = time.monotonic() + budget_s
+        conn = self.db.conn
+        conn.set_progress_handler(lambda: int(time.monotonic() > deadline), PROGRESS_STEPS)
         try:
-            rows = self.db.query(
-                "SELECT a.* FROM (SELECT rowid AS id, rank FROM articles_fts "
-                "WHERE articles_fts MATCH ? ORDER BY rowid DESC LIMIT ?) f "
-                "JOIN articles a ON a.id = f.id ORDER BY f.rank, a.id DESC LIMIT ? OFFSET ?",
-                [fts, max(SEARCH_WINDOW, offset + limit), limit, offset],
-            )
-            return [_article(r) for r in rows]
+            return list(self.db.query(sql, params))
         except sqlite3.OperationalError as exc:
+            if "interrupted" in str(exc):
+                raise UserInputError(
+                    "this search is too broad to finish in time: use rarer or more words"
+                ) from None
             # The sanitiser should make this unreachable; never leak SQLite's wording.
-            raise UserInputError(f"cannot search for {query!r}") from exc
+            raise UserInputError(f"cannot search for {what!r}") from exc
+        finally:
+            conn.set_progress_handler(None, 0)
+
+    def first_id_since(self, moment: datetime) -> int | None:
+        """The id of the first article fetched at or after `moment` (ids grow with time)."""
+        row = self.db.execute(
+            "SELECT min(id) FROM articles WHERE fetched >= ?", [iso(moment)]
+        ).fetchone()
+        return None if row is None or row[0] is None else int(row[0])
+
+    def candidate_ids(
+        self, fts: str | None, first_id: int, *, budget_s: float, limit: int
+    ) -> list[int]:
+        """Ids from `first_id` on, newest first, of the articles the index finds for an FTS5
+        expression (None: every article); UserInputError when that takes over `budget_s`."""
+        if fts is None:
+            sql = "SELECT id FROM articles WHERE id >= ? ORDER BY id DESC LIMIT ?"
+            params: list[Any] = [first_id, limit]
+        else:
+            sql = (
+                "SELECT rowid AS id FROM articles_fts WHERE articles_fts MATCH ? AND rowid >= ? "
+                "ORDER BY rowid DESC LIMIT ?"
+            )
+            params = [fts, first_id, limit]
+        rows = self.bounded_query(sql, params, budget_s=budget_s, what=fts or "")
+        return [int(r["id"]) for r in rows]
+
+    def articles_by_ids(self, ids: list[int]) -> list[Article]:
+        """The articles with these ids, in the order given (missing ones left out)."""
+        found: dict[int, Article] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" for _ in chunk)
+            for row in self.db.query(f"SELECT * FROM articles WHERE id IN ({marks})", chunk):
+                found[int(row["id"])] = _article(row)
+        return [found[i] for i in ids if i in found]
+
+    def prepare_search(self) -> None:
+        """Make the index's word list readable (a temp table of this connection)."""
+        self.db.execute(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {_VOCAB} USING fts5vocab(main, articles_fts, row)"
+        )
+
+    def check_prefixes(self, query: str) -> None:
+        """Refuse a `stem*` that stands for more than MAX_PREFIX_WORDS indexed words."""
+        stems = prefix_stems(query)
+        if not stems:
+            return
+        # Read-only without the table: the time budget still bounds the search.
+        with contextlib.suppress(sqlite3.OperationalError):
+            self.prepare_search()
+        for raw, stem in stems:
+            try:
+                row = self.db.execute(
+                    f"SELECT count(*) FROM (SELECT term FROM {_VOCAB} "
+                    "WHERE term >= ? AND term < ? LIMIT ?)",
+                    [stem, stem + "\U0010ffff", MAX_PREFIX_WORDS + 1],
+                ).fetchone()
+            except sqlite3.OperationalError:
+                return
+            if int(row[0]) > MAX_PREFIX_WORDS:
+                raise UserInputError(
+                    f"{raw} stands for more than {MAX_PREFIX_WORDS} different words: "
+                    "give it more letters"
+                )
 
 
 @dataclass(frozen=True)
@@ -223,34 +325,40 @@ SPELLINGS = {
 class SearchMixin(ArticlesMixin):
     """/search: counts, passages and spelling hints over the FTS5 index (see fts_query)."""
 
-    def count_search(self, query: str, cap: int = COUNT_CAP) -> int:
+    def count_search(
+        self, query: str, cap: int = COUNT_CAP, *, budget_s: float = SEARCH_BUDGET_S
+    ) -> int:
         """How many articles match (at most `cap` + 1: more than `cap` when it says so)."""
-        fts = fts_query(query)
-        try:
-            row = self.db.execute(
-                "SELECT count(*) FROM (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? "
-                "LIMIT ?)",
-                [fts, cap + 1],
-            ).fetchone()
-        except sqlite3.OperationalError as exc:
-            raise UserInputError(f"cannot search for {query!r}") from exc
-        return int(row[0])
+        rows = self.bounded_query(
+            "SELECT count(*) AS n FROM (SELECT rowid FROM articles_fts "
+            "WHERE articles_fts MATCH ? LIMIT ?)",
+            [fts_query(query), cap + 1],
+            budget_s=budget_s,
+            what=query,
+        )
+        return int(rows[0]["n"])
 
-    def search_hits(self, query: str, limit: int = 10, offset: int = 0) -> list[SearchHit]:
+    def search_hits(
+        self, query: str, limit: int = 10, offset: int = 0, *, budget_s: float = SEARCH_BUDGET_S
+    ) -> list[SearchHit]:
         """A page of `search_articles`, each article with the passage that matched."""
-        articles = self.search_articles(query, limit, offset)
+        articles = self.search_articles(query, limit, offset, budget_s=budget_s)
         if not articles:
             return []
         marks = ",".join("?" for _ in articles)
-        rows = self.db.execute(
-            "SELECT rowid, snippet(articles_fts, -1, ?, ?, '…', ?) FROM articles_fts "
-            f"WHERE articles_fts MATCH ? AND rowid IN ({marks})",
+        rows = self.bounded_query(
+            "SELECT rowid AS id, snippet(articles_fts, -1, ?, ?, '…', ?) AS passage "
+            f"FROM articles_fts WHERE articles_fts MATCH ? AND rowid IN ({marks})",
             [*SNIPPET_MARKS, SNIPPET_WORDS, fts_query(query), *(a.id for a in articles)],
-        ).fetchall()
-        snippets = {int(r[0]): str(r[1]) for r in rows}
+            budget_s=budget_s,
+            what=query,
+        )
+        snippets = {int(r["id"]): str(r["passage"]) for r in rows}
         return [SearchHit(a, snippets.get(a.id, "")) for a in articles]
 
-    def spelling_hints(self, query: str, limit: int = 3) -> list[tuple[str, int]]:
+    def spelling_hints(
+        self, query: str, limit: int = 3, *, budget_s: float = SEARCH_BUDGET_S
+    ) -> list[tuple[str, int]]:
         """Other spellings of the query's words that the index has: (new query, hits)."""
         out: list[tuple[str, int]] = []
         for word in dict.fromkeys(re.findall(r"\w{4,}", query)):
@@ -258,7 +366,7 @@ class SearchMixin(ArticlesMixin):
                 variant = variant.capitalize() if word[:1].isupper() else variant
                 candidate = re.sub(rf"\b{re.escape(word)}\b", variant, query)
                 if candidate != query and all(candidate != c for c, _ in out):
-                    hits = self.count_search(candidate, cap=999)
+                    hits = self.count_search(candidate, cap=999, budget_s=budget_s)
                     if hits:
                         out.append((candidate, hits))
                 if len(out) >= limit:
@@ -321,6 +429,34 @@ def fts_query(query: str) -> str:
     """A user's search (words, "phrases", OR, -exclusions, trailing *) as safe FTS5 syntax."""
     if len(query) > MAX_QUERY_LENGTH:
         raise UserInputError(f"the search is longer than {MAX_QUERY_LENGTH} characters")
+    expression, terms = _fts_expression(query)
+    if terms > MAX_SEARCH_TERMS:
+        raise UserInputError(
+            f"a search can have at most {MAX_SEARCH_TERMS} words or phrases, this one has {terms}"
+        )
+    prefixes = len(prefix_stems(query))
+    if prefixes > MAX_PREFIX_TERMS:
+        raise UserInputError(
+            f"a search can have at most {MAX_PREFIX_TERMS} words with *, this one has {prefixes}"
+        )
+    return expression
+
+
+def prefix_stems(query: str) -> list[tuple[str, str]]:
+    """The search's `stem*` terms: (as written, stem folded as the index folds words)."""
+    from bot.matching.text import fold
+
+    out: list[tuple[str, str]] = []
+    for match in _QUERY_TOKEN.finditer(query.strip()):
+        word = match.group(4)
+        if word and word.endswith("*") and _WORD.search(word):
+            core = word.lstrip("-").rstrip("*")
+            out.append((word.lstrip("-"), fold(core)))
+    return out
+
+
+def _fts_expression(query: str) -> tuple[str, int]:
+    """The FTS5 expression and how many words and phrases it has."""
     groups: list[list[str]] = [[]]
     excluded: list[str] = []
     position = 0
@@ -349,7 +485,7 @@ def fts_query(query: str) -> str:
     expression = " OR ".join("(" + " AND ".join(g) + ")" for g in positive)
     if excluded:
         expression = f"({expression})" + "".join(f" NOT {t}" for t in excluded)
-    return expression
+    return expression, sum(map(len, positive)) + len(excluded)
 
 
 def _quote(raw: str) -> str | None:

@@ -59,7 +59,7 @@ class Callbacks:
             reply = read_commands.recent_page(self.rt, message.chat.id, action.size, action.offset)
             await _edit(query, reply)
         elif isinstance(action, SearchPage):
-            reply = read_commands.search_page(
+            reply = await read_commands.search_page(
                 self.rt, message.chat.id, action.search_id, action.offset
             )
             await _edit(query, reply)

@@ -84,8 +84,9 @@ async def is_member_admin(bot: Bot, chat_id: int, user_id: int) -> bool:
 async def send_reply(app_bot: Bot, w: Where, reply: Reply) -> list[Message]:
     """Send a reply into the chat (and topic) it answers, split under Telegram's limit."""
     from bot.delivery.htmlsplit import split_html
+    from bot.textsafe import strip_bidi
 
-    parts = split_html(reply.text)
+    parts = split_html(strip_bidi(reply.text))
     sent = []
     for index, part in enumerate(parts):
         last = index == len(parts) - 1

@@ -43,6 +43,7 @@ from bot.telegram.context import (
     where_from,
 )
 from bot.telegram.keyboards import choices_keyboard
+from bot.telegram.limits import CommandLimits
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -51,6 +52,7 @@ log = logging.getLogger(__name__)
 
 CommandFn = Callable[["Runtime", Where, str], Reply | Awaitable[Reply]]
 Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+IN_BACKGROUND = frozenset({"sources", "test", "watch", "search"})
 GONE = {ChatMemberStatus.LEFT, ChatMemberStatus.BANNED}
 PRESENT = {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 
@@ -92,8 +94,9 @@ _TAPPED = re.compile(rf"^/({'|'.join(TAPPABLE)})_([0-9]{{1,9}})(?:@(\w+))?\s*$")
 class Handlers:
     """Every handler of the bot, bound to one Runtime (no globals)."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, limits: CommandLimits | None = None) -> None:
         self.rt = runtime
+        self.limits = limits or CommandLimits()
         self.app: Application[Any, Any, Any, Any, Any, Any] | None = None
         self.callbacks = Callbacks(runtime)
 
@@ -102,8 +105,9 @@ class Handlers:
         messages = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
         for cmd in COMMANDS:
             fn = self.sources if cmd.name == "sources" else COMMAND_FUNCTIONS[cmd.name]
-            # `/sources poll` and `/sources add` may take long: they must not hold up others.
-            blocking = cmd.name != "sources"
+            fn = self.limits.wrap(cmd.name, fn)  # rate limits; bidi-free arguments
+            # These may take long: they must not hold up everyone else's commands.
+            blocking = cmd.name not in IN_BACKGROUND
             app.add_handler(
                 CommandHandler(cmd.name, self.command(cmd, fn), messages, block=blocking)
             )

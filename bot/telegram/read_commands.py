@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.delivery.format import alert_keyboard, format_alert_detail
 from bot.errors import UserInputError
-from bot.store.articles import COUNT_CAP
+from bot.store.articles import COUNT_CAP, SEARCH_BUDGET_S, SearchHit
 from bot.telegram import read_views
 from bot.telegram.context import BadArgs, Reply, Where
 from bot.telegram.keyboards import (
@@ -20,8 +23,10 @@ from bot.telegram.mutes import touched
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
+    from bot.store import Store
 
 DEFAULT_RECENT = 5
+T = TypeVar("T")
 
 
 def recent(rt: Runtime, w: Where, args: str) -> Reply:
@@ -43,44 +48,73 @@ def recent_page(rt: Runtime, chat_id: int, size: int, offset: int) -> Reply:
     return Reply(text, recent_keyboard(size, offset, total))
 
 
-def search(rt: Runtime, w: Where, args: str) -> Reply:
+async def search(rt: Runtime, w: Where, args: str) -> Reply:
     """Full-text search over stored articles: the first page of a saved search."""
     if not args:
         raise BadArgs("say what to search for")
     try:
-        rt.store.count_search(args, cap=1)  # validates the query before it is saved
+        await _read(rt, lambda store, budget: store.count_search(args, cap=1, budget_s=budget()))
     except UserInputError as exc:
         return Reply(read_views.bad_search(args, str(exc)))
-    return search_page(rt, w.chat_id, rt.store.save_search(w.chat_id, args), 0)
+    return await search_page(rt, w.chat_id, rt.store.save_search(w.chat_id, args), 0)
 
 
-def search_page(rt: Runtime, chat_id: int, search_id: int, offset: int) -> Reply:
+@dataclass(frozen=True)
+class _Page:
+    """What one page of a search needs from the database."""
+
+    total: int
+    hits: list[SearchHit]
+    hints: list[tuple[str, int]]  # other spellings that find something, when nothing did
+
+
+async def search_page(rt: Runtime, chat_id: int, search_id: int, offset: int) -> Reply:
     """One page of a saved search of this chat (also what its buttons edit the message into)."""
     query = rt.store.saved_search(chat_id, search_id)
     if query is None:
         return Reply("That search has expired; send /search again.")
-    try:
-        total = rt.store.count_search(query, cap=COUNT_CAP)
+
+    def job(store: Store, budget: Callable[[], float]) -> _Page:
+        total = store.count_search(query, cap=COUNT_CAP, budget_s=budget())
         if total == 0:
-            return _nothing(rt, chat_id, query)
-        hits = rt.store.search_hits(query, limit=SEARCH_PAGE, offset=offset)
+            return _Page(0, [], store.spelling_hints(query, budget_s=budget()))
+        hits = store.search_hits(query, limit=SEARCH_PAGE, offset=offset, budget_s=budget())
+        return _Page(total, hits, [])
+
+    try:
+        page = await _read(rt, job)
     except UserInputError as exc:
         return Reply(read_views.bad_search(query, str(exc)))
+    if page.total == 0:
+        return _nothing(rt, chat_id, query, page.hints)
     chat = rt.store.get_chat(chat_id)
     names = {s.id: s.name for s in rt.store.list_sources()}
     text = read_views.search_results(
-        query, hits, total, offset, names, chat.timezone if chat else "UTC", rt.clock(), COUNT_CAP
+        query, page.hits, page.total, offset, names, chat.timezone if chat else "UTC",
+        rt.clock(), COUNT_CAP,
     )
-    return Reply(text, search_keyboard(search_id, offset, min(total, COUNT_CAP)))
+    return Reply(text, search_keyboard(search_id, offset, min(page.total, COUNT_CAP)))
 
 
-def _nothing(rt: Runtime, chat_id: int, query: str) -> Reply:
-    hints = rt.store.spelling_hints(query)
+def _nothing(rt: Runtime, chat_id: int, query: str, hints: list[tuple[str, int]]) -> Reply:
     buttons = [
         (f"🔎 {hint} ({count})", f"q:{rt.store.save_search(chat_id, hint)}:0")
         for hint, count in hints
     ]
     return Reply(read_views.nothing_found(query, hints), choices_keyboard(buttons))
+
+
+async def _read(rt: Runtime, job: Callable[[Store, Callable[[], float]], T]) -> T:
+    """Run a search job on a reader thread; its queries share one time budget, which runs
+    from the request (time spent waiting for a reader counts)."""
+    deadline = time.monotonic() + SEARCH_BUDGET_S
+
+    def left() -> float:
+        return max(deadline - time.monotonic(), 0.1)
+
+    if rt.workers is None:
+        return job(rt.store, left)
+    return await rt.workers.read(lambda store: job(store, left), deadline=deadline)
 
 
 def alert(rt: Runtime, w: Where, args: str) -> Reply:

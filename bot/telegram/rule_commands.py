@@ -7,8 +7,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.delivery import timefmt
-from bot.errors import QuerySyntaxError, UserInputError
-from bot.models import Article, Rule
+from bot.dryrun import BUDGET_S, DryRun
+from bot.errors import QueryCostError, QuerySyntaxError, UserInputError
 from bot.telegram import views
 from bot.telegram.context import BadArgs, Reply, Where
 from bot.telegram.keyboards import choices_keyboard
@@ -18,6 +18,7 @@ from bot.telegram.settings_views import mute_line
 if TYPE_CHECKING:
     from bot.matching.query import Node
     from bot.runtime import Runtime
+    from bot.store import Store
 
 MAX_WATCHES_PER_CHAT = 50
 MAX_QUERY_CHARS = 500
@@ -80,7 +81,7 @@ def packs(rt: Runtime, w: Where, args: str) -> Reply:
     return Reply(views.packs_list(rt.packs, rt.store.subscriptions(w.chat_id, w.thread_id)))
 
 
-def watch(rt: Runtime, w: Where, args: str) -> Reply:
+async def watch(rt: Runtime, w: Where, args: str) -> Reply:
     """Save a chat's own rule after checking it parses, is new, and what it would have matched."""
     query = _query_arg(args)
     if rt.store.count_watches(w.chat_id) >= MAX_WATCHES_PER_CHAT:
@@ -90,19 +91,22 @@ def watch(rt: Runtime, w: Where, args: str) -> Reply:
         )
     try:
         node, echo = understood(rt, query)
+    except QueryCostError as exc:
+        return Reply(views.query_too_slow(exc))
     except QuerySyntaxError as exc:
         return Reply(query_problem(rt, "watch", query, exc))
     key = same_rule_key(node)
     for existing in rt.store.watches(w.chat_id):
         if existing.thread_id == w.thread_id and _key_of(rt, existing.query) == key:
             return Reply(views.duplicate_watch(existing, _key_echo(rt, existing.query)))
-    hits = dry_run(rt, query)
+    # The dry run first: when it is refused as busy, nothing has been saved yet.
+    result = await dry_run(rt, query)
     saved = rt.store.add_watch(w.chat_id, query, thread_id=w.thread_id, user_id=w.user_id)
     rt.registry.invalidate()  # the next ingest compiles the new rule in
-    newest = _newest(hits)
-    silent = "" if hits else _why_nothing(rt, node)
+    silent = "" if result.matched else await _why_nothing(rt, node, result)
     note = _operator_note(query)
-    return Reply(views.watch_added(saved, echo, len(hits), newest, note, silent))
+    text = views.watch_added(saved, echo, result.matched, result.newest, note, silent)
+    return Reply(_partial(text, result))
 
 
 def unwatch(rt: Runtime, w: Where, args: str) -> Reply:
@@ -143,17 +147,20 @@ def rules(rt: Runtime, w: Where, args: str) -> Reply:
     return Reply(views.rules_list(subs, watches, w.thread_id, activity, mutes))
 
 
-def test(rt: Runtime, w: Where, args: str) -> Reply:
+async def test(rt: Runtime, w: Where, args: str) -> Reply:
     """Dry run of a query over the last days' articles; nothing is saved."""
     query = _query_arg(args)
     try:
         node, echo = understood(rt, query)
+    except QueryCostError as exc:
+        return Reply(views.query_too_slow(exc))
     except QuerySyntaxError as exc:
         return Reply(query_problem(rt, "test", query, exc))
-    hits = dry_run(rt, query)
-    silent = "" if hits else _why_nothing(rt, node)
+    result = await dry_run(rt, query)
+    silent = "" if result.matched else await _why_nothing(rt, node, result)
     note = _operator_note(query)
-    return Reply(views.test_result(echo, len(hits), _newest(hits), note, silent))
+    text = views.test_result(echo, result.matched, result.newest, note, silent)
+    return Reply(_partial(text, result))
 
 
 def _query_arg(args: str) -> str:
@@ -166,9 +173,10 @@ def _query_arg(args: str) -> str:
 
 def understood(rt: Runtime, query: str) -> tuple[Node, str]:
     """The parsed query and its echo; QuerySyntaxError when it does not parse."""
-    from bot.matching.query import format_query, parse_query
+    from bot.dryrun import parse_chat_query
+    from bot.matching.query import format_query
 
-    node = parse_query(query, resolver=rt.resolver)
+    node = parse_chat_query(query, rt.resolver)  # the chat cost limits (QueryCostError)
     return node, format_query(node)
 
 
@@ -228,31 +236,37 @@ def _operator_note(query: str) -> str:
     return views.operator_note(found) if found else ""
 
 
-def _why_nothing(rt: Runtime, node: Node) -> str:
-    """Which words of a query that matched nothing occur in no recent article."""
+async def _why_nothing(rt: Runtime, node: Node, result: DryRun) -> str:
+    """Which words of a query that matched nothing occur in no recent article (looked up
+    on a reader thread: one index probe per word)."""
     from bot.matching.query import Prefix, Term, leaves
 
     since = rt.clock() - timedelta(days=DRY_RUN_DAYS)
-    missing = []
-    for leaf in leaves(node):
-        if not isinstance(leaf, (Term, Prefix)) or leaf.label in missing:
-            continue
-        try:
-            if not rt.store.occurs_since(leaf.label, since):
-                missing.append(leaf.label)
-        except UserInputError:
-            continue  # punctuation only: nothing to look up
-    return views.zero_hits(missing, len(rt.store.articles_since(since)) if not missing else 0)
+    words = list(dict.fromkeys(f.label for f in leaves(node) if isinstance(f, (Term, Prefix))))
+
+    def job(store: Store) -> list[str]:
+        missing = []
+        for word in words:
+            try:
+                if not store.occurs_since(word, since):
+                    missing.append(word)
+            except UserInputError:
+                continue  # punctuation only: nothing to look up
+        return missing
+
+    missing = job(rt.store) if rt.workers is None else await rt.workers.read(job)
+    return views.zero_hits(missing, result.checked if not missing else 0)
 
 
-def _newest(hits: list[Article]) -> list[Article]:
-    return sorted(hits, key=lambda a: a.id, reverse=True)[:TEST_SHOW]
+async def dry_run(rt: Runtime, query: str) -> DryRun:
+    """How the query was understood, and the recent stored articles it matches (off the
+    event loop, within a time budget: see bot.dryrun)."""
+    from bot.dryrun import dry_run_for
+
+    return await dry_run_for(rt, query, days=DRY_RUN_DAYS, show=TEST_SHOW)
 
 
-def dry_run(rt: Runtime, query: str) -> list[Article]:
-    """The stored articles of the last days that the query matches."""
-    from bot.matching.engine import Engine
-
-    engine = Engine.compile([Rule(key="watch:dry-run", name="dry run", query=query)], rt.resolver)
-    since = rt.clock() - timedelta(days=DRY_RUN_DAYS)
-    return [a for a in rt.store.articles_since(since) if engine.match(a.document())]
+def _partial(text: str, result: DryRun) -> str:
+    if result.complete:
+        return text
+    return text + "\n" + views.dry_run_partial(result.checked, result.candidates, BUDGET_S)

@@ -249,11 +249,14 @@ def watch_added(
 
 
 def zero_hits(missing: Sequence[str], scanned: int) -> str:
-    """Why a query found nothing: the words no recent article has (or just the count read)."""
+    """Why a query found nothing: the words no recent article has, or that its words occur
+    but never together as asked (`scanned`: articles that had them all and were read)."""
     if missing:
         words = ", ".join(f"“{escape(m)}”" for m in missing)
         return f" No article of the last 7 days has {words}: check the spelling."
-    return f" ({plural(scanned, 'article')} read.)"
+    if scanned == 0:
+        return " Each of its words occurs, but no article has them all together."
+    return f" {plural(scanned, 'article')} had its words, but not as the query asks."
 
 
 def duplicate_watch(existing: Watch, echo: str) -> str:
@@ -339,3 +342,33 @@ def failed_list(alerts: Sequence[AlertView], counts: Mapping[str, int]) -> str:
 def setting_changed(what: str) -> str:
     """A confirmation of a settings change (`what` is plain text)."""
     return f"✅ {escape(what)}"
+
+
+def query_too_slow(error: QuerySyntaxError) -> str:
+    """A query that parses but could cost too much per article: why, and what to change."""
+    message = error.message[:1].upper() + error.message[1:]
+    hint = f"\nTry {escape(error.expected)}." if error.expected else ""
+    return f"⚠️ {escape(message)}. Nothing was saved.{hint}"
+
+
+def dry_run_partial(checked: int, candidates: int, seconds: float) -> str:
+    """Said under a dry-run count when the time budget ran out before every candidate."""
+    return (
+        f"⏱ I stopped after checking {checked:,} of the {candidates:,} recent articles "
+        f"with its words ({seconds:g} s limit), so the count is a lower bound."
+    )
+
+
+def try_again_later(what: str, seconds: int) -> str:
+    """A command refused by the per-user or per-chat rate limit."""
+    return f"⏳ Too many {escape(what)} in a short time. Try again in {seconds} s."
+
+
+def still_working() -> str:
+    """A second expensive command while the first one of the same user is still running."""
+    return "⏳ I am still working on your previous request; send this again when it is answered."
+
+
+def busy(seconds: int) -> str:
+    """A dry run or search that could not start in time behind other people's."""
+    return f"⏳ I am busy with other people's searches right now. Try again in {seconds} s."

@@ -33,7 +33,14 @@ async def polled(tmp_path: Path, feed: FeedServer) -> AsyncIterator[Harness]:
         Source(id="broken-press-office", name="Broken", url=feed.url("/broken.xml")),
     ]
     h = await start_harness(tmp_path, jobs=True, sources=sources)
-    await h.server.wait_until(lambda: len(feed.requests("/broken.xml")) >= 1)
+    def both_recorded() -> bool:
+        # Wait for what each poll stored, not for the request: ingest runs on the
+        # writer thread and lands after the feed server has answered.
+        wire = h.runtime.store.get_source_health("loopback-wire")
+        broken = h.runtime.store.get_source_health("broken-press-office")
+        return bool(wire and wire.last_success and broken and broken.consecutive_failures)
+
+    await h.server.wait_until(both_recorded)
     yield h
     await stop_harness(h)
 

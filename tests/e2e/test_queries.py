@@ -44,7 +44,11 @@ async def test_a_rule_that_could_not_have_matched_says_why(bot: Harness) -> None
     assert 'No article of the last 7 days has “"asset frezee"”' in reply.plain
     bot.ingest(*eu_sanctions_article("Syria"))
     reply = await bot.ask("/test Iran AND Syria", USER)  # each word occurs, just not together
-    assert "Matches no stored article" in reply.plain and "(2 articles read.)" in reply.plain
+    assert "Matches no stored article" in reply.plain
+    assert "Each of its words occurs, but no article has them all together." in reply.plain
+    bot.ingest("Envoy on tour", "The envoy of Iran met ministers. Talks in Damascus followed.")
+    reply = await bot.ask("/test Iran /s Damascus", USER)  # in one article, not one sentence
+    assert "1 article had its words, but not as the query asks." in reply.plain, reply.plain
 
 
 async def test_duplicate_watches_are_refused_and_numbers_are_per_chat(bot: Harness) -> None:
