@@ -54,6 +54,38 @@ def test_content_hash_ignores_case_spacing_and_accents_but_not_words() -> None:
             False,
         ),
         ("Daily press briefing", "Weekly press briefing on Sudan", False),
+        # Two acts with near-identical headlines: a number or a country tells them apart.
+        (
+            "EU adopts 19th package of sanctions against Russia",
+            "EU adopts 20th package of sanctions against Russia",
+            False,
+        ),
+        (
+            "Security Council adopts resolution 2795 on Libya sanctions panel",
+            "Security Council adopts resolution 2796 on Libya sanctions panel",
+            False,
+        ),
+        (
+            "Council prolongs restrictive measures against Iran for another year",
+            "Council prolongs restrictive measures against Belarus for another year",
+            False,
+        ),
+        (
+            "Council sanctions Belarusian officials over repression",
+            "Council sanctions Iranian officials over repression",
+            False,
+        ),
+        # The same act told with more detail, or with a year, stays one story.
+        (
+            "EU adopts 19th package of sanctions against Russia",
+            "EU adopts 19th package of sanctions against Russia, targeting LNG from 2027",
+            True,
+        ),
+        (
+            "Council sanctions Russia over hybrid attacks",
+            "Council sanctions Russia over hybrid attacks in Ukraine and Moldova",
+            True,
+        ),
     ],
 )
 def test_story_grouping(a: str, b: str, same: bool) -> None:

@@ -16,9 +16,12 @@ explainable, while locality-sensitive hashing only pays off at scale.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
+from collections.abc import Mapping
+from types import MappingProxyType
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 _TRACKING_PREFIXES = ("utm_", "mtm_", "pk_", "hsa_")
@@ -51,6 +54,8 @@ _TRACKING = frozenset(
 )
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _WORD = re.compile(r"\w+", re.UNICODE)
+_DIGIT = re.compile(r"\d")
+_YEAR = re.compile(r"(19|20)\d\d")
 _SPACE = re.compile(r"\s+")
 _STOP = frozenset(
     [
@@ -207,9 +212,38 @@ def min_shared(size: int) -> int:
 def same_story(a: str, b: str) -> bool:
     """Whether two story fingerprints describe the same event (see module docstring)."""
     left, right = set(a.split()), set(b.split())
-    if not left or not right:
+    if not left or not right or _conflict(left, right):
         return False
     shared = len(left & right)
     if shared / len(left | right) >= JACCARD_THRESHOLD and shared >= 2:
         return True
     return shared >= MIN_SHARED and shared / min(len(left), len(right)) >= OVERLAP_THRESHOLD
+
+
+def _conflict(left: set[str], right: set[str]) -> bool:
+    """Whether two headlines name different acts: each has an identifying number the other
+    lacks ("19th package" / "20th package", resolution 2795 / 2796; years do not count), or
+    each names a country the other does not (the same measures on Iran and on Belarus)."""
+    ids_left = {t for t in left if _DIGIT.search(t) and not _YEAR.fullmatch(t)}
+    ids_right = {t for t in right if _DIGIT.search(t) and not _YEAR.fullmatch(t)}
+    if ids_left - ids_right and ids_right - ids_left:
+        return True
+    table = country_tokens()
+    places_left = {table[t] for t in left if t in table}
+    places_right = {table[t] for t in right if t in table}
+    return bool(places_left - places_right and places_right - places_left)
+
+
+@functools.cache
+def country_tokens() -> Mapping[str, str]:
+    """Headline token -> ISO2 for one-word country names, demonyms and capitals (the
+    gazetteer's; built once: it is bundled data, not state)."""
+    from bot.matching.gazetteer import load_gazetteer
+
+    table: dict[str, str] = {}
+    for code, names in load_gazetteer().country_names().items():
+        for name in names:
+            tokens = title_tokens(name)
+            if len(tokens) == 1:
+                table.setdefault(tokens[0], code)
+    return MappingProxyType(table)
