@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 
 from bot.errors import ConfigError
@@ -12,6 +14,17 @@ from bot.errors import ConfigError
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+DEFAULT_RETENTION = timedelta(days=180)
+# /watch and /test look back 7 days, and stories group reports of the last 72 hours.
+MIN_RETENTION = timedelta(days=7)
+_AGE = re.compile(r"^\s*(\d{1,6})\s*(h|d|w|y)\s*$")
+_AGE_UNIT = {
+    "h": timedelta(hours=1),
+    "d": timedelta(days=1),
+    "w": timedelta(weeks=1),
+    "y": timedelta(days=365),
+}
+_NEVER = {"never", "forever", "off"}
 
 
 def data_dir(name: str) -> Path:
@@ -39,6 +52,8 @@ class Settings:
     api_url: str = DEFAULT_API_URL
     allow_private_network: bool = False
     admin_ids: frozenset[int] = frozenset()
+    retention: timedelta = DEFAULT_RETENTION  # never-alerted articles (SANCTIONS_BOT_RETENTION)
+    alert_retention: timedelta | None = None  # alerted stories; None: kept for good
 
     @property
     def file_api_url(self) -> str:
@@ -108,8 +123,39 @@ def load_settings(
         allow_private_network=_flag(env, "SANCTIONS_BOT_ALLOW_PRIVATE_NETWORK"),
         admin_ids=_admins(env),
     )
+    settings = _with_retention(settings, env)
     _validate_paths(settings)
     return settings
+
+
+def parse_age(text: str, what: str = "an age") -> timedelta:
+    """A retention age such as '180d', '26w', '1y' or '36h'; ConfigError otherwise."""
+    match = _AGE.match(text.lower())
+    if match is None:
+        raise ConfigError(f"{what} must look like 180d, 26w or 1y, not {text!r}")
+    return int(match.group(1)) * _AGE_UNIT[match.group(2)]
+
+
+def _with_retention(settings: Settings, env: Mapping[str, str]) -> Settings:
+    raw = env.get("SANCTIONS_BOT_RETENTION", "").strip()
+    retention = parse_age(raw, "SANCTIONS_BOT_RETENTION") if raw else DEFAULT_RETENTION
+    check_retention(retention, "SANCTIONS_BOT_RETENTION")
+    raw = env.get("SANCTIONS_BOT_ALERT_RETENTION", "").strip()
+    alerted = None
+    if raw and raw.lower() not in _NEVER:
+        alerted = parse_age(raw, "SANCTIONS_BOT_ALERT_RETENTION")
+        if alerted < retention:
+            raise ConfigError(
+                "SANCTIONS_BOT_ALERT_RETENTION must be at least SANCTIONS_BOT_RETENTION: "
+                "alerted articles are kept longer, not shorter"
+            )
+    return replace(settings, retention=retention, alert_retention=alerted)
+
+
+def check_retention(age: timedelta, what: str) -> None:
+    """Refuse a retention shorter than the 7 days that /watch and /test look back."""
+    if age < MIN_RETENTION:
+        raise ConfigError(f"{what} must be at least 7d (/watch and /test look back 7 days)")
 
 
 def _validate_paths(settings: Settings) -> None:

@@ -168,4 +168,9 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX deliveries_alert ON deliveries(alert_id);
     """,
+    # retention (bot/store/retention.py): "does this story have an alert?" is asked for
+    # every old article, and alerts had no index on story_id.
+    """
+    CREATE INDEX IF NOT EXISTS alerts_story ON alerts(story_id);
+    """,
 ]

@@ -1,0 +1,63 @@
+"""Retention as the `prune` command and the bot's daily job run it: on a connection of its own."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from bot.config import Settings
+from bot.errors import UserInputError
+from bot.store import Store
+from bot.store.base import Clock, utcnow
+from bot.store.retention import (
+    Pacing,
+    Pruner,
+    PruneReport,
+    RetentionPolicy,
+    enable_incremental_vacuum,
+)
+
+log = logging.getLogger(__name__)
+
+
+def policy_for(settings: Settings, older_than: timedelta | None = None) -> RetentionPolicy:
+    """The retention policy of the settings, with `prune --older-than` taking precedence."""
+    unalerted = older_than or settings.retention
+    alerted = settings.alert_retention
+    if alerted is not None and alerted < unalerted:
+        alerted = unalerted  # alerted articles are never kept shorter than the others
+    return RetentionPolicy(unalerted, alerted)
+
+
+def prune_file(
+    path: Path,
+    policy: RetentionPolicy,
+    clock: Clock = utcnow,
+    *,
+    dry_run: bool = False,
+    pacing: Pacing | None = None,
+    stop: Callable[[], bool] = lambda: False,
+) -> PruneReport:
+    """Prune the database at `path` (or say what would go); never creates a database."""
+    if not path.is_file():
+        raise UserInputError(f"no database at {path} (set --db or SANCTIONS_BOT_DB)")
+    store = Store.open(path, clock)
+    try:
+        if not dry_run:
+            ensure_incremental_vacuum(store)
+        pruner = Pruner(store.db, policy, clock, pacing=pacing, stop=stop)
+        return pruner.plan() if dry_run else pruner.prune()
+    finally:
+        store.close()
+
+
+def ensure_incremental_vacuum(store: Store) -> None:
+    """Rewrite a database made before incremental vacuum once, so pruning can shrink it."""
+    took = enable_incremental_vacuum(store.db)
+    if took is not None:
+        log.warning(
+            "database rewritten once to enable incremental vacuum",
+            extra={"event": "vacuum_enabled", "seconds": round(took, 2)},
+        )
