@@ -52,6 +52,7 @@ ALERTED_FRACTION = 0.03  # stories that produced an alert
 SIBLING_FRACTION = 0.10  # stories that another source also reported
 WRITE_EVERY = 0.05  # seconds between the writer's articles
 RETENTION = timedelta(days=180)
+IDLE_SECONDS = 20.0
 
 
 def _iso(moment: datetime) -> str:
@@ -271,8 +272,10 @@ def measured(path: Path, action: Callable[[], Any]) -> dict[str, Any]:
 
 
 def _bytes(path: Path) -> int:
+    """Database plus WAL after a full checkpoint: what stays on disk once things settle."""
     store = Store.open(path)
     try:
+        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
         return database_bytes(store.db)
     finally:
         store.close()
@@ -291,6 +294,7 @@ def prune_paced(path: Path) -> dict[str, Any]:
         "stories": c.stories,
         "batches": report.batches,
         "longest_lock_ms": report.longest_lock * 1000,
+        "locks_ms": {phase: round(s * 1000, 1) for phase, s in report.locks},
     }
 
 
@@ -315,6 +319,7 @@ def prune_naive(path: Path) -> dict[str, Any]:
     stories = conn.execute("DELETE FROM stories WHERE id IN (SELECT id FROM empty)").rowcount
     conn.execute("COMMIT")
     conn.execute("VACUUM")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # VACUUM went through the WAL
     conn.close()
     return {"articles": articles, "stories": stories}
 
@@ -330,8 +335,10 @@ def run(articles: int, workdir: Path) -> dict[str, Any]:
     store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
     shutil.copyfile(paced, naive)
+    idle = measured(paced, lambda: time.sleep(IDLE_SECONDS))  # the floor: no prune at all
     result = {
         "articles": articles,
+        "idle": idle,
         "counts": counts,
         "build_s": built.seconds,
         "migrate_s": migrated.seconds,
@@ -348,7 +355,7 @@ def run(articles: int, workdir: Path) -> dict[str, Any]:
 
 def report(r: dict[str, Any]) -> None:
     """Print the figures and the ratios against the same-run baseline."""
-    p, n = r["paced"], r["naive"]
+    p, n, i = r["paced"], r["naive"], r["idle"]
     mb = 1_000_000
     rows = [
         ["removed articles", fmt(p["result"]["articles"]), fmt(n["result"]["articles"]), ""],
@@ -373,6 +380,18 @@ def report(r: dict[str, Any]) -> None:
             fmt(n["reader"]["max_ms"] / max(p["reader"]["max_ms"], 1e-9), 1),
         ],
         ["reader p99 (ms)", fmt(p["reader"]["p99_ms"]), fmt(n["reader"]["p99_ms"]), ""],
+        [
+            "idle: writer longest / p99 (ms)",
+            f"{fmt(i['writer']['max_ms'])} / {fmt(i['writer']['p99_ms'])}",
+            "",
+            "",
+        ],
+        [
+            "idle: reader longest / p99 (ms)",
+            f"{fmt(i['reader']['max_ms'])} / {fmt(i['reader']['p99_ms'])}",
+            "",
+            "",
+        ],
         ["file before (MB)", fmt(p["bytes_before"] / mb), fmt(n["bytes_before"] / mb), ""],
         ["file after (MB)", fmt(p["bytes_after"] / mb), fmt(n["bytes_after"] / mb), ""],
     ]
@@ -384,7 +403,7 @@ def report(r: dict[str, Any]) -> None:
     print(
         f"  build {r['build_s']:.0f} s; one-off auto-vacuum conversion (VACUUM) "
         f"{r['convert_s']:.1f} s; paced prune: {p['result']['batches']} transactions, "
-        f"longest {p['result']['longest_lock_ms']:.0f} ms"
+        f"longest {p['result']['longest_lock_ms']:.0f} ms {p['result']['locks_ms']}"
     )
     if n["writer"]["first_error"]:
         print(f"  baseline writer error: {n['writer']['first_error']}")

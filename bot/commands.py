@@ -30,11 +30,14 @@ def demo(args: argparse.Namespace, settings: Settings) -> int:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Run the Telegram bot until SIGINT/SIGTERM."""
     from bot.logging import install_redaction
+    from bot.ops.maintenance import ensure_incremental_vacuum
     from bot.telegram.app import run_bot
 
     install_redaction(settings.require_token())  # httpx logs URLs that carry the token
     runtime = Runtime.open(settings)
     try:
+        # Once, for a database made before incremental vacuum, while nothing else runs yet.
+        ensure_incremental_vacuum(runtime.store)
         run_bot(runtime, webhook_url=args.webhook_url, listen=args.listen, port=args.port)
     finally:
         runtime.close()
@@ -147,3 +150,30 @@ def rules_eval(args: argparse.Namespace, settings: Settings) -> int:
     report = evaluate(load_corpus(corpus), load_packs(settings.rules_dir), load_gazetteer())
     print(format_report(report))
     return 0
+
+
+def prune(args: argparse.Namespace, settings: Settings) -> int:
+    """Remove old never-alerted articles (or, with --dry-run, say what would go)."""
+    from bot.ops.maintenance import policy_for, prune_file
+
+    policy = policy_for(settings, args.older_than)
+    report = prune_file(settings.db_path, policy, dry_run=args.dry_run)
+    for line in report.lines():
+        print(line)
+    return 0
+
+
+def backup(args: argparse.Namespace, settings: Settings) -> int:
+    """Write a consistent, verified copy of the database; never overwrites."""
+    from bot.ops.backup import backup_database
+
+    for line in backup_database(settings.db_path, Path(args.file)).lines():
+        print(line)
+    return 0
+
+
+def doctor(args: argparse.Namespace) -> int:
+    """One verdict line per check; exit 1 when any check fails."""
+    from bot.ops.doctor import run_doctor
+
+    return run_doctor(args, print)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -61,3 +62,35 @@ def ensure_incremental_vacuum(store: Store) -> None:
             "database rewritten once to enable incremental vacuum",
             extra={"event": "vacuum_enabled", "seconds": round(took, 2)},
         )
+
+
+class DailyPrune:
+    """The `run` job: prune on a connection of its own, in a worker thread, once a day."""
+
+    def __init__(self, settings: Settings, clock: Clock, *, pacing: Pacing | None = None) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.pacing = pacing
+        self.stopping = False
+        self.last: PruneReport | None = None
+
+    async def run_once(self) -> PruneReport | None:
+        """One prune; errors are logged (the bot goes on), the report kept for metrics."""
+        import asyncio
+
+        from bot.errors import BotError
+
+        policy = policy_for(self.settings)
+        try:
+            self.last = await asyncio.to_thread(
+                prune_file,
+                self.settings.db_path,
+                policy,
+                self.clock,
+                pacing=self.pacing,
+                stop=lambda: self.stopping,
+            )
+        except (BotError, OSError, sqlite3.Error) as exc:
+            log.error("prune failed: %s", exc, extra={"event": "prune_failed"})
+            return None
+        return self.last

@@ -88,6 +88,7 @@ class PruneReport:
     kept_alerted: int = 0  # old articles kept because their story has an alert
     batches: int = 0
     longest_lock: float = 0.0
+    locks: tuple[tuple[str, float], ...] = ()  # longest hold per phase: delete, merge, vacuum
     seconds: float = 0.0
     bytes_before: int = 0
     bytes_after: int = 0
@@ -123,6 +124,13 @@ class _Progress:
     alerted: PruneCounts = field(default_factory=PruneCounts)
     batches: int = 0
     longest_lock: float = 0.0
+    locks: dict[str, float] = field(default_factory=dict)
+
+    def held(self, phase: str, seconds: float) -> None:
+        """Record one write transaction of `phase` that held the lock `seconds`."""
+        self.batches += 1
+        self.longest_lock = max(self.longest_lock, seconds)
+        self.locks[phase] = max(self.locks.get(phase, 0.0), seconds)
 
 
 class Pruner:
@@ -213,12 +221,12 @@ class Pruner:
         before = database_bytes(self.db)
         cutoff, alerted_cutoff = self.cutoffs()
         progress = _Progress()
-        with _foreign_keys_off(self.db):
+        with _foreign_keys_off(self.db), _no_autocheckpoint(self.db):
             self._prune_unalerted(iso(cutoff), progress)
             if alerted_cutoff is not None:
                 self._prune_alerted(iso(alerted_cutoff), progress)
-        # Merging the FTS index may take as long as deleting did (at least 5 s).
-        self.reclaim(progress, merge_budget=max(5.0, self.timer() - started))
+            # Merging the FTS index may take as long as deleting did (at least 5 s).
+            self.reclaim(progress, merge_budget=max(5.0, self.timer() - started))
         report = PruneReport(
             cutoff,
             alerted_cutoff,
@@ -227,6 +235,7 @@ class Pruner:
             kept_alerted=self._kept(iso(cutoff)),
             batches=progress.batches,
             longest_lock=progress.longest_lock,
+            locks=tuple(progress.locks.items()),
             seconds=self.timer() - started,
             bytes_before=before,
             bytes_after=database_bytes(self.db),
@@ -340,17 +349,19 @@ class Pruner:
         freed = 0
         if auto_vacuum_mode(self.db) == INCREMENTAL:
             freed = self._incremental_vacuum(progress)
-        self._truncate_wal()
+        self._truncate_wal(progress)
         return freed
 
-    def _truncate_wal(self) -> None:
+    def _truncate_wal(self, progress: _Progress) -> None:
         # Pruning wrote many pages through the WAL, which keeps its size on disk. A
         # TRUNCATE checkpoint shrinks it, but holds up writers while it waits for readers:
         # wait 100 ms at most, and leave it to the next checkpoint otherwise.
         timeout = int(self.db.execute("PRAGMA busy_timeout").fetchone()[0])
         self.db.execute("PRAGMA busy_timeout = 100")
+        started = self.timer()
         try:
             self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            progress.held("checkpoint", self.timer() - started)
         except sqlite3.OperationalError as exc:
             log.info("prune: WAL not truncated (%s)", exc)
         finally:
@@ -373,14 +384,14 @@ class Pruner:
             conn = self.db.conn
             before = conn.total_changes
             started = self.timer()
-            with self._locked(progress):
+            with self._locked(progress, "merge"):
                 self.db.execute(
                     "INSERT INTO articles_fts(articles_fts, rank) VALUES ('merge', ?)", [pages]
                 )
             if conn.total_changes - before < 2:
                 return
             pages = _adapt(pages, self.timer() - started, self.pacing, 16, 8192)
-            self.sleep(self.pacing.pause)
+            self._breathe()
 
     def _incremental_vacuum(self, progress: _Progress) -> int:
         freed = 0
@@ -395,11 +406,10 @@ class Pruner:
             # per call (one VDBE step); executescript steps it to the end.
             self.db.conn.executescript(f"PRAGMA incremental_vacuum({int(step)})")
             held = self.timer() - started
-            progress.batches += 1
-            progress.longest_lock = max(progress.longest_lock, held)
+            progress.held("vacuum", held)
             pages = _adapt(pages, held, self.pacing, 64, 65536)
             freed += step
-            self.sleep(self.pacing.pause)
+            self._breathe()
         return freed
 
     # -- pacing -------------------------------------------------------------
@@ -410,18 +420,27 @@ class Pruner:
             started = self.timer()
             yield size
             size = _adapt(size, self.timer() - started, self.pacing, 10, self.pacing.max_batch)
-            self.sleep(self.pacing.pause)
+            self._breathe()
+
+    def _breathe(self) -> None:
+        """Between two transactions: copy the WAL back (not holding the write lock), then pause.
+
+        Left to auto-checkpoint, the checkpoint runs inside a COMMIT: inside the pruner's
+        measured hold, or worse inside the bot's next commit, which then pays for pages the
+        pruner wrote. A passive checkpoint here never blocks anyone.
+        """
+        self.db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        self.sleep(self.pacing.pause)
 
     @contextmanager
-    def _locked(self, progress: _Progress) -> Iterator[None]:
+    def _locked(self, progress: _Progress, phase: str = "delete") -> Iterator[None]:
         """One write transaction, its hold time recorded."""
         started = self.timer()
         try:
             with transaction(self.db):
                 yield
         finally:
-            progress.batches += 1
-            progress.longest_lock = max(progress.longest_lock, self.timer() - started)
+            progress.held(phase, self.timer() - started)
 
 
 @contextmanager
@@ -440,6 +459,17 @@ def _foreign_keys_off(db: sqlite_utils.Database) -> Iterator[None]:
     finally:
         if was_on:
             db.execute("PRAGMA foreign_keys = ON")
+
+
+@contextmanager
+def _no_autocheckpoint(db: sqlite_utils.Database) -> Iterator[None]:
+    """The pruner checkpoints between its transactions instead (see Pruner._breathe)."""
+    pages = int(db.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+    db.execute("PRAGMA wal_autocheckpoint = 0")
+    try:
+        yield
+    finally:
+        db.execute(f"PRAGMA wal_autocheckpoint = {pages}")
 
 
 def _adapt(size: int, seconds: float, pacing: Pacing, low: int, high: int) -> int:

@@ -19,6 +19,7 @@ from bot.delivery.digest import DigestWorker
 from bot.delivery.outbox import OutboxWorker
 from bot.delivery.ratelimit import make_rate_limiter
 from bot.errors import BotError
+from bot.ops.maintenance import DailyPrune
 from bot.telegram.commands import bot_commands
 from bot.telegram.handlers import Handlers
 
@@ -39,6 +40,7 @@ class Intervals:
     delivery: float = 1.0  # idle wait of the delivery loop (it runs again at once while busy)
     digest: float = 30.0
     poll: float = 30.0  # how often due sources are looked for (each source has its own interval)
+    prune: float = 86400.0  # retention (bot/ops/maintenance.py); first run after a tenth of it
 
 
 def file_url_for(api_url: str) -> str:
@@ -60,6 +62,7 @@ class BackgroundJobs:
         self.outbox: OutboxWorker | None = None
         self.digests: DigestWorker | None = None
         self.delivery: asyncio.Task[None] | None = None
+        self.prune = DailyPrune(runtime.settings, runtime.clock)
 
     async def start(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Create the workers over the app's bot and schedule them."""
@@ -73,6 +76,8 @@ class BackgroundJobs:
             self.outbox.run_forever(self.intervals.delivery), name="delivery"
         )
         queue.run_repeating(self._digest, self.intervals.digest, first=1.0, name="digest")
+        every = self.intervals.prune
+        queue.run_repeating(self._prune, every, first=min(every / 10, 600.0), name="prune")
         if self.poll_enabled:
             self.http = httpx.AsyncClient(timeout=httpx.Timeout(30.0), follow_redirects=False)
 
@@ -84,6 +89,7 @@ class BackgroundJobs:
 
     async def stop(self) -> None:
         """Let the sends in flight be recorded, end delivery, then release the HTTP client."""
+        self.prune.stopping = True  # a prune in progress ends after its current batch
         if self.outbox is not None:
             await self.outbox.stop()
         if self.digests is not None:
@@ -120,6 +126,9 @@ class BackgroundJobs:
             await self.digests.run_once()
         except BotError as exc:
             log.error("digest: %s", exc)
+
+    async def _prune(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.prune.run_once()
 
     async def _poll(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
