@@ -49,6 +49,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--webhook-url", metavar="URL", help="use a webhook instead of long polling")
     run.add_argument("--listen", default="127.0.0.1", help="webhook listen address")
     run.add_argument("--port", type=int, default=8443, help="webhook listen port")
+    run.add_argument(
+        "--health-port",
+        type=_port_or_off,
+        metavar="PORT|off",
+        help="local /health and /metrics endpoint (env SANCTIONS_BOT_HEALTH_PORT; "
+        "default: 9464 with a webhook, off with long polling)",
+    )
+    run.add_argument(
+        "--health-listen", default="127.0.0.1", help="health endpoint address (127.0.0.1)"
+    )
 
     poll = sub.add_parser("poll", help="poll the sources")
     _common(poll)
@@ -106,6 +116,16 @@ def _age(text: str) -> timedelta:
     except ConfigError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return age
+
+
+def _port_or_off(text: str) -> int:
+    from bot.config import parse_port
+    from bot.errors import ConfigError
+
+    try:
+        return parse_port(text, "--health-port")
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _seconds(text: str) -> float:

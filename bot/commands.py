@@ -30,6 +30,7 @@ def demo(args: argparse.Namespace, settings: Settings) -> int:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Run the Telegram bot until SIGINT/SIGTERM."""
     from bot.logging import install_redaction
+    from bot.ops.health import health_config
     from bot.ops.maintenance import ensure_incremental_vacuum
     from bot.telegram.app import run_bot
 
@@ -38,7 +39,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         # Once, for a database made before incremental vacuum, while nothing else runs yet.
         ensure_incremental_vacuum(runtime.store)
-        run_bot(runtime, webhook_url=args.webhook_url, listen=args.listen, port=args.port)
+        port = args.health_port if args.health_port is not None else settings.health_port
+        health = health_config(port, args.health_listen, webhook=args.webhook_url is not None)
+        run_bot(
+            runtime,
+            webhook_url=args.webhook_url,
+            listen=args.listen,
+            port=args.port,
+            health=health,
+        )
     finally:
         runtime.close()
     return 0

@@ -54,6 +54,7 @@ class Settings:
     admin_ids: frozenset[int] = frozenset()
     retention: timedelta = DEFAULT_RETENTION  # never-alerted articles (SANCTIONS_BOT_RETENTION)
     alert_retention: timedelta | None = None  # alerted stories; None: kept for good
+    health_port: int | None = None  # SANCTIONS_BOT_HEALTH_PORT; 0 = off, None = default
 
     @property
     def file_api_url(self) -> str:
@@ -124,8 +125,20 @@ def load_settings(
         admin_ids=_admins(env),
     )
     settings = _with_retention(settings, env)
+    raw_port = env.get("SANCTIONS_BOT_HEALTH_PORT", "").strip()
+    if raw_port:
+        settings = replace(settings, health_port=parse_port(raw_port, "SANCTIONS_BOT_HEALTH_PORT"))
     _validate_paths(settings)
     return settings
+
+
+def parse_port(text: str, what: str) -> int:
+    """A TCP port 1-65535, or 'off' (0)."""
+    if text.strip().lower() in _NEVER | {"0"}:
+        return 0
+    if not text.strip().isdigit() or not 1 <= int(text) <= 65535:
+        raise ConfigError(f"{what} must be a port number (1-65535) or 'off', not {text!r}")
+    return int(text)
 
 
 def parse_age(text: str, what: str = "an age") -> timedelta:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     import httpx
 
     from bot.matching.packs import Pack
-    from bot.sources.poller import Poller
+    from bot.sources.poller import Poller, SourceStatus
 
 Notify = Callable[[str], Awaitable[None]]
 
@@ -79,14 +79,22 @@ class Runtime:
         """Sources to poll: the catalog plus what admins added, minus disabled ones."""
         return [s for s in self.store.list_sources() if s.enabled]
 
-    def make_poller(self, http: httpx.AsyncClient, notify: Notify | None = None) -> Poller:
+    def make_poller(
+        self,
+        http: httpx.AsyncClient,
+        notify: Notify | None = None,
+        *,
+        on_status: Callable[[SourceStatus], None] | None = None,
+    ) -> Poller:
         """A poller over one shared HTTP client, feeding this runtime's pipeline."""
         from bot.sources.fetch import Fetcher
         from bot.sources.netguard import SystemResolver
         from bot.sources.poller import Poller
 
         fetcher = Fetcher(http, SystemResolver(), allow_private=self.settings.allow_private_network)
-        return Poller(self.store, fetcher, self.pipeline.ingest, self.clock, notify=notify)
+        return Poller(
+            self.store, fetcher, self.pipeline.ingest, self.clock, notify=notify, on_status=on_status
+        )
 
     def close(self) -> None:
         """Release the database."""

@@ -12,7 +12,6 @@ import pytest
 
 from bot.models import Article, FeedEntry, Match, Recipient
 from bot.store import Store
-from bot.store.schema import MIGRATIONS
 from bot.store.retention import (
     INCREMENTAL,
     Pacing,
@@ -21,6 +20,7 @@ from bot.store.retention import (
     auto_vacuum_mode,
     enable_incremental_vacuum,
 )
+from bot.store.schema import MIGRATIONS
 
 T0 = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
 FAST = Pacing(pause=0.0)

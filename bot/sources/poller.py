@@ -128,6 +128,7 @@ class Poller:
         full_text_limit: int = 10,
         timer: Callable[[], float] = time.perf_counter,
         max_in_flight: int = 64,
+        on_status: Callable[[SourceStatus], None] | None = None,
     ) -> None:
         self.store = store
         self.fetcher = fetcher
@@ -139,6 +140,7 @@ class Poller:
         self.full_text_limit = full_text_limit
         self.timer = timer
         self._in_flight = asyncio.Semaphore(max_in_flight)
+        self.on_status = on_status  # metrics and health (bot/ops/health.py)
 
     async def poll_once(self, sources: Sequence[Source]) -> list[SourceStatus]:
         """Poll every enabled source now, concurrently; statuses in the given order."""
@@ -152,7 +154,10 @@ class Poller:
         # More polls in flight than the HTTP client's connection pool only queue inside
         # httpcore, where they eat into their own fetch deadline (measured in bench/polling).
         async with self._in_flight:
-            return await self.poll_source(source, due_only=due_only)
+            status = await self.poll_source(source, due_only=due_only)
+        if self.on_status is not None:
+            self.on_status(status)
+        return status
 
     async def poll_source(self, source: Source, *, due_only: bool = False) -> SourceStatus:
         """Fetch, parse and ingest one source, recording the outcome; never raises."""
