@@ -13,6 +13,7 @@ from typing import NoReturn
 from bot import __version__
 from bot.config import Settings, load_settings
 from bot.errors import BotError, UserInputError
+from bot.ops.logs import configure_logging, log_options
 
 log = logging.getLogger("bot")
 
@@ -172,11 +173,9 @@ def _handler(args: argparse.Namespace) -> Callable[[argparse.Namespace, Settings
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
     try:
+        fmt, level = log_options(verbose=args.verbose, service=args.command == "run")
+        configure_logging(fmt, level)
         if args.command == "doctor":  # a bad setting is one of its verdicts, not an early exit
             from bot.commands import doctor
 

@@ -67,7 +67,9 @@ def test_backup_writes_a_verified_private_copy(
     assert [p.name for p in tmp_path.iterdir() if "partial" in p.name] == []
 
 
-def test_backup_never_overwrites(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_backup_never_overwrites(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     target = tmp_path / "precious.db"
     target.write_bytes(b"keep me")
     assert main(["backup", "--db", str(db), str(target)]) == 2

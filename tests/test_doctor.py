@@ -55,7 +55,9 @@ def env(
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", telegram.token)
     monkeypatch.setenv("TELEGRAM_API_URL", telegram.base_url)
     monkeypatch.setenv("SANCTIONS_BOT_DB", str(db))
-    monkeypatch.setenv("SANCTIONS_BOT_SOURCES", str(catalog(tmp_path / "sources.yaml", feed_server)))
+    monkeypatch.setenv(
+        "SANCTIONS_BOT_SOURCES", str(catalog(tmp_path / "sources.yaml", feed_server))
+    )
     monkeypatch.setenv("SANCTIONS_BOT_ALLOW_PRIVATE_NETWORK", "1")
     return db
 
@@ -137,9 +139,7 @@ def test_the_ssrf_guard_still_applies(
         assert verdict == "FAIL" and "127.0.0.1" in detail, detail
 
 
-def test_database_from_a_newer_version_fails(
-    env: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_database_from_a_newer_version_fails(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     conn = sqlite3.connect(env)
     conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
     conn.close()
@@ -148,9 +148,7 @@ def test_database_from_a_newer_version_fails(
     assert verdict == "FAIL" and "newer" in detail
 
 
-def test_not_a_database_and_missing_database(
-    env: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_not_a_database_and_missing_database(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     env.unlink()
     assert main(["doctor"]) == 1  # the broken source still fails
     checks = verdicts(capsys.readouterr().out)

@@ -165,7 +165,9 @@ def test_prune_removes_exactly_old_unalerted_articles_and_their_rows(
     assert gone["articles"] == {(w.unalerted.id,), (w.shared_old.id,)}
     assert gone["fts"] == gone["articles"]
     assert gone["stories"] == {(w.unalerted.story_id,)}
-    assert gone["story_tokens"] == {t for t in before["story_tokens"] if t[1] == w.unalerted.story_id}
+    assert gone["story_tokens"] == {
+        t for t in before["story_tokens"] if t[1] == w.unalerted.story_id
+    }
     assert gone["story_tokens"]  # the story had tokens, and they went
     assert gone["matches"] == {m for m in before["matches"] if m[1] == w.unalerted.id}
     assert gone["alerts"] == set() and gone["deliveries"] == set()

@@ -118,6 +118,21 @@ class Heartbeat:
     def on_status(self, status: SourceStatus) -> None:
         """The poller's hook: metrics, and the last successful poll for liveness."""
         self.metrics.observe_poll(status, time.time())
+        if status.outcome != "skipped":
+            log.log(
+                logging.WARNING if status.outcome == "error" else logging.INFO,
+                "poll",
+                extra={
+                    "event": "poll",
+                    "source": status.source_id,
+                    "outcome": status.outcome,
+                    "items": status.seen_items,
+                    "new": status.new_items,
+                    "alerts": status.alerts,
+                    "seconds": round(status.duration, 3),
+                    **({"error": status.error} if status.error else {}),
+                },
+            )
         if status.outcome in ("ok", "not_modified"):
             self.state.last_poll_success = time.monotonic()
 

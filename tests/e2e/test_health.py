@@ -98,7 +98,9 @@ async def test_health_and_metrics_report_polling_and_delivery(running: Running) 
     bot = running.bot
     alert = await bot.server.wait_for_message(USER)
     assert "Iran" in alert.plain
-    await bot.server.wait_until(lambda: (running.sample("sanctions_bot_alerts_sent_total") or 0) >= 1)
+    await bot.server.wait_until(
+        lambda: (running.sample("sanctions_bot_alerts_sent_total") or 0) >= 1
+    )
 
     health = running.get("/health")
     assert health.status_code == 200

@@ -72,8 +72,15 @@ def _pad(path: Path, articles: int) -> None:
             "content_hash, story_id) VALUES ('test-wire', ?, ?, ?, ?, ?, "
             "'2026-01-01T00:00:00+00:00', ?, ?)",
             [
-                (f"f{i}", f"https://f.example/{i}", f"https://f.example/{i}", f"Filler {i}", text,
-                 f"fh{i}", 100_000 + i)
+                (
+                    f"f{i}",
+                    f"https://f.example/{i}",
+                    f"https://f.example/{i}",
+                    f"Filler {i}",
+                    text,
+                    f"fh{i}",
+                    100_000 + i,
+                )
                 for i in range(articles)
             ],
         )
