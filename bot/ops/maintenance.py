@@ -13,10 +13,13 @@ from bot.errors import UserInputError
 from bot.store import Store
 from bot.store.base import Clock, utcnow
 from bot.store.retention import (
+    INCREMENTAL,
     Pacing,
     Pruner,
     PruneReport,
     RetentionPolicy,
+    auto_vacuum_mode,
+    database_bytes,
     enable_incremental_vacuum,
 )
 
@@ -56,6 +59,13 @@ def prune_file(
 
 def ensure_incremental_vacuum(store: Store) -> None:
     """Rewrite a database made before incremental vacuum once, so pruning can shrink it."""
+    if auto_vacuum_mode(store.db) == INCREMENTAL:
+        return
+    log.warning(
+        "rewriting the database once so that retention can return space "
+        "(about a minute per GB; needs free disk of twice its size)",
+        extra={"event": "vacuum_enable", "bytes": database_bytes(store.db)},
+    )
     took = enable_incremental_vacuum(store.db)
     if took is not None:
         log.warning(

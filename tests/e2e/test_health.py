@@ -78,7 +78,7 @@ async def running(tmp_path: Path) -> AsyncIterator[Running]:
         rate_limiter=AIORateLimiter(overall_max_rate=0, group_max_rate=0),
         intervals=Intervals(delivery=0.2, digest=0.5, poll=0.3),
         metrics=Metrics(registry),
-        health=HealthConfig(port=0, max_loop_stall=0.5),
+        health=HealthConfig(port=0, max_loop_stall=2.0),
     )
     await app.initialize()
     assert app.post_init is not None and app.updater is not None
@@ -141,13 +141,13 @@ async def test_a_stuck_event_loop_is_reported_by_the_endpoint_thread(running: Ru
     seen: dict[str, Any] = {}
 
     def probe() -> None:
-        time.sleep(1.2)  # the loop is blocked from now on
+        time.sleep(3.0)  # the loop has been blocked for longer than the 2 s limit
         answer = running.get("/health")
         seen["status"], seen["body"] = answer.status_code, answer.json()
 
     thread = threading.Thread(target=probe)
     thread.start()
-    time.sleep(2.0)  # block the bot's event loop, as a runaway computation would
+    time.sleep(4.0)  # block the bot's event loop, as a runaway computation would
     thread.join()
     assert seen["status"] == 503
     assert seen["body"]["checks"]["event_loop"]["ok"] is False
