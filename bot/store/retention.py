@@ -29,11 +29,11 @@ from datetime import datetime, timedelta
 import sqlite_utils
 
 from bot.store.base import Clock, iso
-from bot.store.db import transaction
 
 log = logging.getLogger(__name__)
 
 INCREMENTAL = 2  # PRAGMA auto_vacuum value
+BUSY_RETRIES = 30  # times BEGIN may find the database locked before a prune gives up
 
 
 @dataclass(frozen=True)
@@ -404,7 +404,13 @@ class Pruner:
             started = self.timer()
             # Its own autocommit transaction. Through execute() the pragma frees one page
             # per call (one VDBE step); executescript steps it to the end.
-            self.db.conn.executescript(f"PRAGMA incremental_vacuum({int(step)})")
+            try:
+                self.db.conn.executescript(f"PRAGMA incremental_vacuum({int(step)})")
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc):
+                    raise
+                self._breathe()  # another writer's long transaction: try again later
+                continue
             held = self.timer() - started
             progress.held("vacuum", held)
             pages = _adapt(pages, held, self.pacing, 64, 65536)
@@ -434,13 +440,35 @@ class Pruner:
 
     @contextmanager
     def _locked(self, progress: _Progress, phase: str = "delete") -> Iterator[None]:
-        """One write transaction, its hold time recorded."""
+        """One write transaction, its hold time recorded (not the wait to begin it)."""
+        conn = self.db.conn
+        self._begin()
         started = self.timer()
         try:
-            with transaction(self.db):
-                yield
+            yield
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
         finally:
             progress.held(phase, self.timer() - started)
+
+    def _begin(self) -> None:
+        """BEGIN IMMEDIATE, waiting out another writer's long transaction instead of failing.
+
+        The connection's busy timeout (5 s) covers ordinary waits; a bot transaction on a
+        cold cache can hold the lock longer, and pruning can always wait.
+        """
+        for attempt in range(BUSY_RETRIES):
+            try:
+                self.db.conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == BUSY_RETRIES - 1:
+                    raise
+                log.info("prune: database busy, waiting", extra={"event": "prune_wait"})
+                self.sleep(1.0)
 
 
 @contextmanager
