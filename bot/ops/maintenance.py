@@ -43,13 +43,18 @@ def prune_file(
     dry_run: bool = False,
     pacing: Pacing | None = None,
     stop: Callable[[], bool] = lambda: False,
+    convert: bool = True,
 ) -> PruneReport:
-    """Prune the database at `path` (or say what would go); never creates a database."""
+    """Prune the database at `path` (or say what would go); never creates a database.
+
+    `convert`: first rewrite a database made without incremental vacuum (the `prune`
+    command does; the daily job in `run` does not, as the rewrite holds the bot up).
+    """
     if not path.is_file():
         raise UserInputError(f"no database at {path} (set --db or SANCTIONS_BOT_DB)")
     store = Store.open(path, clock)
     try:
-        if not dry_run:
+        if convert and not dry_run:
             ensure_incremental_vacuum(store)
         pruner = Pruner(store.db, policy, clock, pacing=pacing, stop=stop)
         return pruner.plan() if dry_run else pruner.prune()
@@ -99,6 +104,7 @@ class DailyPrune:
                 self.clock,
                 pacing=self.pacing,
                 stop=lambda: self.stopping,
+                convert=False,
             )
         except (BotError, OSError, sqlite3.Error) as exc:
             log.error("prune failed: %s", exc, extra={"event": "prune_failed"})
