@@ -92,11 +92,11 @@ def test_prune_dry_run_changes_nothing_then_prune_removes(
     before = dump(db)
     assert main(["prune", "--db", str(db), "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "would remove 1 articles" in out and "dry run: nothing was changed" in out
-    assert "kept 1 old articles of alerted stories" in out
+    assert "would remove 1 article fetched" in out and "dry run: nothing was changed" in out
+    assert "kept 1 old article of alerted stories" in out
     assert dump(db) == before
     assert main(["prune", "--db", str(db)]) == 0
-    assert "removed 1 articles" in capsys.readouterr().out
+    assert "removed 1 article fetched" in capsys.readouterr().out
     store = Store.open(db)
     try:
         assert sorted(a.guid for a in store.articles_since(datetime(2000, 1, 1, tzinfo=UTC))) == [

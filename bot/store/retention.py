@@ -98,15 +98,17 @@ class PruneReport:
         c, a = self.unalerted, self.alerted
         verb = "would remove" if self.dry_run else "removed"
         lines = [
-            f"{verb} {c.articles:,} articles fetched before {self.cutoff:%Y-%m-%d} that never "
-            f"produced an alert ({c.stories:,} stories, {c.matches:,} matches)"
+            f"{verb} {_n(c.articles, 'article')} fetched before {self.cutoff:%Y-%m-%d} that "
+            f"never produced an alert ({_n(c.stories, 'story', 'stories')}, "
+            f"{_n(c.matches, 'match', 'matches')})"
         ]
         if self.alerted_cutoff is not None:
             lines.append(
-                f"{verb} {a.stories:,} alerted stories older than {self.alerted_cutoff:%Y-%m-%d} "
-                f"({a.articles:,} articles, {a.alerts:,} alerts, {a.deliveries:,} delivery log rows)"
+                f"{verb} {_n(a.stories, 'alerted story', 'alerted stories')} older than "
+                f"{self.alerted_cutoff:%Y-%m-%d} ({_n(a.articles, 'article')}, "
+                f"{_n(a.alerts, 'alert')}, {_n(a.deliveries, 'delivery log row')})"
             )
-        lines.append(f"kept {self.kept_alerted:,} old articles of alerted stories")
+        lines.append(f"kept {_n(self.kept_alerted, 'old article')} of alerted stories")
         if self.dry_run:
             lines.append("dry run: nothing was changed")
         else:
@@ -530,6 +532,10 @@ def _marks(values: Sequence[object]) -> str:
 def _chunks(values: Sequence[int], size: int) -> Iterator[Sequence[int]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+def _n(count: int, one: str, many: str | None = None) -> str:
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
 
 
 def _mb(size: int) -> str:
