@@ -33,6 +33,7 @@ from bot.store.base import Clock, iso
 log = logging.getLogger(__name__)
 
 INCREMENTAL = 2  # PRAGMA auto_vacuum value
+MAX_VACUUM_PAGES = 4096  # 16 MB of 4 KB pages per incremental_vacuum step at most
 BUSY_RETRIES = 30  # times BEGIN may find the database locked before a prune gives up
 
 
@@ -360,6 +361,7 @@ class Pruner:
         # wait 100 ms at most, and leave it to the next checkpoint otherwise.
         timeout = int(self.db.execute("PRAGMA busy_timeout").fetchone()[0])
         self.db.execute("PRAGMA busy_timeout = 100")
+        self.db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()  # the copying, unlocked
         started = self.timer()
         try:
             self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
@@ -415,7 +417,7 @@ class Pruner:
                 continue
             held = self.timer() - started
             progress.held("vacuum", held)
-            pages = _adapt(pages, held, self.pacing, 64, 65536)
+            pages = _adapt(pages, held, self.pacing, 64, MAX_VACUUM_PAGES)
             freed += step
             self._breathe()
         return freed
