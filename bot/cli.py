@@ -1,4 +1,4 @@
-"""The `sanctions-bot` command line: demo, run, poll, scan, alerts, rules."""
+"""The `sanctions-bot` command line: demo, run, poll, scan, alerts, rules, prune, backup, doctor."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import NoReturn
 
 from bot import __version__
 from bot.config import Settings, load_settings
 from bot.errors import BotError, UserInputError
+from bot.ops.logs import configure_logging, log_options
 
 log = logging.getLogger("bot")
 MAX_ALERTS = 10_000  # alerts --limit
@@ -49,6 +51,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--webhook-url", metavar="URL", help="use a webhook instead of long polling")
     run.add_argument("--listen", default="127.0.0.1", help="webhook listen address")
     run.add_argument("--port", type=_port, default=8443, help="webhook listen port (1-65535)")
+    run.add_argument(
+        "--health-port",
+        type=_port_or_off,
+        metavar="PORT|off",
+        help="local /health and /metrics endpoint (env SANCTIONS_BOT_HEALTH_PORT; "
+        "default: 9464 with a webhook, off with long polling)",
+    )
+    run.add_argument(
+        "--health-listen", default="127.0.0.1", help="health endpoint address (127.0.0.1)"
+    )
 
     poll = sub.add_parser("poll", help="poll the sources")
     _common(poll)
@@ -75,7 +87,59 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = rules_sub.add_parser("eval", help="precision and recall on a labelled corpus")
     _common(evaluate)
     evaluate.add_argument("--corpus", metavar="FILE", help="labelled JSON lines")
+
+    prune = sub.add_parser("prune", help="remove old articles that never produced an alert")
+    _common(prune)
+    prune.add_argument(
+        "--older-than",
+        type=_age,
+        metavar="AGE",
+        help="e.g. 180d, 26w, 1y (default: SANCTIONS_BOT_RETENTION, else 180d)",
+    )
+    prune.add_argument("--dry-run", action="store_true", help="say what would go; change nothing")
+
+    backup = sub.add_parser("backup", help="write a verified copy of the database (bot may run)")
+    _common(backup)
+    backup.add_argument("file", metavar="FILE", help="where to write the copy (must not exist)")
+
+    doctor = sub.add_parser("doctor", help="check configuration, token, database and each source")
+    _common(doctor)
+    doctor.add_argument(
+        "--timeout", type=_seconds, default=15.0, metavar="S", help="per network check (15)"
+    )
     return parser
+
+
+def _age(text: str) -> timedelta:
+    from bot.config import check_retention, parse_age
+    from bot.errors import ConfigError
+
+    try:
+        age = parse_age(text, "--older-than")
+        check_retention(age, "--older-than")
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return age
+
+
+def _port_or_off(text: str) -> int:
+    from bot.config import parse_port
+    from bot.errors import ConfigError
+
+    try:
+        return parse_port(text, "--health-port")
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not 0.5 <= value <= 300:
+        raise argparse.ArgumentTypeError(f"expected 0.5 to 300 seconds, got {text}")
+    return value
 
 
 def _positive(text: str) -> int:
@@ -125,6 +189,8 @@ def _handler(args: argparse.Namespace) -> Callable[[argparse.Namespace, Settings
         "poll": commands.poll,
         "scan": commands.scan,
         "alerts": commands.alerts,
+        "prune": commands.prune,
+        "backup": commands.backup,
     }
     return table[args.command]
 
@@ -132,11 +198,13 @@ def _handler(args: argparse.Namespace) -> Callable[[argparse.Namespace, Settings
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
     try:
+        fmt, level = log_options(verbose=args.verbose, service=args.command == "run")
+        configure_logging(fmt, level)
+        if args.command == "doctor":  # a bad setting is one of its verdicts, not an early exit
+            from bot.commands import doctor
+
+            return doctor(args)
         settings = _settings(args)
         return _handler(args)(args, settings)
     except UserInputError as exc:

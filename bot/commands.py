@@ -32,6 +32,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from telegram.error import InvalidToken, NetworkError
 
     from bot.logging import install_redaction
+    from bot.ops.health import health_config
+    from bot.ops.maintenance import ensure_incremental_vacuum
     from bot.preflight import check_bot_api, rejected, unreachable
     from bot.telegram.app import run_bot
 
@@ -40,7 +42,17 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     runtime = Runtime.open(settings)
     try:
         check_bot_api(token, settings.api_url)  # one clear line instead of a traceback
-        run_bot(runtime, webhook_url=args.webhook_url, listen=args.listen, port=args.port)
+        # Once, for a database made before incremental vacuum, while nothing else runs yet.
+        ensure_incremental_vacuum(runtime.store)
+        port = args.health_port if args.health_port is not None else settings.health_port
+        health = health_config(port, args.health_listen, webhook=args.webhook_url is not None)
+        run_bot(
+            runtime,
+            webhook_url=args.webhook_url,
+            listen=args.listen,
+            port=args.port,
+            health=health,
+        )
     except InvalidToken:
         raise rejected(settings.api_url) from None
     except NetworkError as exc:
@@ -156,3 +168,30 @@ def rules_eval(args: argparse.Namespace, settings: Settings) -> int:
     report = evaluate(load_corpus(corpus), load_packs(settings.rules_dir), load_gazetteer())
     print(format_report(report))
     return 0
+
+
+def prune(args: argparse.Namespace, settings: Settings) -> int:
+    """Remove old never-alerted articles (or, with --dry-run, say what would go)."""
+    from bot.ops.maintenance import policy_for, prune_file
+
+    policy = policy_for(settings, args.older_than)
+    report = prune_file(settings.db_path, policy, dry_run=args.dry_run)
+    for line in report.lines():
+        print(line)
+    return 0
+
+
+def backup(args: argparse.Namespace, settings: Settings) -> int:
+    """Write a consistent, verified copy of the database; never overwrites."""
+    from bot.ops.backup import backup_database
+
+    for line in backup_database(settings.db_path, Path(args.file)).lines():
+        print(line)
+    return 0
+
+
+def doctor(args: argparse.Namespace) -> int:
+    """One verdict line per check; exit 1 when any check fails."""
+    from bot.ops.doctor import run_doctor
+
+    return run_doctor(args, print)

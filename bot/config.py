@@ -17,8 +17,19 @@ _FALSE = {"0", "false", "no", "off", ""}
 # Items published longer ago than this are stored (for /search and /test) but never
 # alerted: a newly added source must not flood chats with its archive.
 DEFAULT_MAX_ITEM_AGE = timedelta(days=3)
-_AGE = re.compile(r"^\s*(\d+)\s*([mhd]?)\s*$")
-_AGE_UNIT = {"m": "minutes", "h": "hours", "d": "days", "": "days"}
+_ITEM_AGE = re.compile(r"^\s*(\d+)\s*([mhd]?)\s*$")
+_ITEM_AGE_UNIT = {"m": "minutes", "h": "hours", "d": "days", "": "days"}
+DEFAULT_RETENTION = timedelta(days=180)
+# /watch and /test look back 7 days, and stories group reports of the last 72 hours.
+MIN_RETENTION = timedelta(days=7)
+_AGE = re.compile(r"^\s*(\d{1,6})\s*(h|d|w|y)\s*$")
+_AGE_UNIT = {
+    "h": timedelta(hours=1),
+    "d": timedelta(days=1),
+    "w": timedelta(weeks=1),
+    "y": timedelta(days=365),
+}
+_NEVER = {"never", "forever", "off"}
 
 
 def data_dir(name: str) -> Path:
@@ -47,6 +58,9 @@ class Settings:
     allow_private_network: bool = False
     admin_ids: frozenset[int] = frozenset()
     max_item_age: timedelta | None = DEFAULT_MAX_ITEM_AGE  # None: alert on items of any age
+    retention: timedelta = DEFAULT_RETENTION  # never-alerted articles (SANCTIONS_BOT_RETENTION)
+    alert_retention: timedelta | None = None  # alerted stories; None: kept for good
+    health_port: int | None = None  # SANCTIONS_BOT_HEALTH_PORT; 0 = off, None = default
 
     @property
     def file_api_url(self) -> str:
@@ -92,13 +106,13 @@ def parse_max_age(raw: str) -> timedelta | None:
     text = raw.strip().lower()
     if text in ("off", "none"):
         return None
-    found = _AGE.match(text)
+    found = _ITEM_AGE.match(text)
     if not found:
         raise ConfigError(
             f"SANCTIONS_BOT_MAX_ITEM_AGE must be days or a duration such as 36h, not {raw!r}"
         )
     amount = int(found.group(1))
-    return timedelta(**{_AGE_UNIT[found.group(2)]: amount}) if amount else None
+    return timedelta(**{_ITEM_AGE_UNIT[found.group(2)]: amount}) if amount else None
 
 
 def _api_url(raw: str) -> str:
@@ -135,8 +149,51 @@ def load_settings(
             else base.max_item_age
         ),
     )
+    settings = _with_retention(settings, env)
+    raw_port = env.get("SANCTIONS_BOT_HEALTH_PORT", "").strip()
+    if raw_port:
+        settings = replace(settings, health_port=parse_port(raw_port, "SANCTIONS_BOT_HEALTH_PORT"))
     _validate_paths(settings)
     return settings
+
+
+def parse_port(text: str, what: str) -> int:
+    """A TCP port 1-65535, or 'off' (0)."""
+    if text.strip().lower() in _NEVER | {"0"}:
+        return 0
+    if not text.strip().isdigit() or not 1 <= int(text) <= 65535:
+        raise ConfigError(f"{what} must be a port number (1-65535) or 'off', not {text!r}")
+    return int(text)
+
+
+def parse_age(text: str, what: str = "an age") -> timedelta:
+    """A retention age such as '180d', '26w', '1y' or '36h'; ConfigError otherwise."""
+    match = _AGE.match(text.lower())
+    if match is None:
+        raise ConfigError(f"{what} must look like 180d, 26w or 1y, not {text!r}")
+    return int(match.group(1)) * _AGE_UNIT[match.group(2)]
+
+
+def _with_retention(settings: Settings, env: Mapping[str, str]) -> Settings:
+    raw = env.get("SANCTIONS_BOT_RETENTION", "").strip()
+    retention = parse_age(raw, "SANCTIONS_BOT_RETENTION") if raw else DEFAULT_RETENTION
+    check_retention(retention, "SANCTIONS_BOT_RETENTION")
+    raw = env.get("SANCTIONS_BOT_ALERT_RETENTION", "").strip()
+    alerted = None
+    if raw and raw.lower() not in _NEVER:
+        alerted = parse_age(raw, "SANCTIONS_BOT_ALERT_RETENTION")
+        if alerted < retention:
+            raise ConfigError(
+                "SANCTIONS_BOT_ALERT_RETENTION must be at least SANCTIONS_BOT_RETENTION: "
+                "alerted articles are kept longer, not shorter"
+            )
+    return replace(settings, retention=retention, alert_retention=alerted)
+
+
+def check_retention(age: timedelta, what: str) -> None:
+    """Refuse a retention shorter than the 7 days that /watch and /test look back."""
+    if age < MIN_RETENTION:
+        raise ConfigError(f"{what} must be at least 7d (/watch and /test look back 7 days)")
 
 
 def _validate_paths(settings: Settings) -> None:

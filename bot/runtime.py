@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from bot.lists.poll import ListPoller
     from bot.matching.packs import Pack
-    from bot.sources.poller import Poller
+    from bot.sources.poller import Poller, SourceStatus
 
 Notify = Callable[[str], Awaitable[None]]
 T = TypeVar("T")
@@ -118,7 +118,13 @@ class Runtime:
         """Sources to poll: the catalog plus what admins added, minus disabled ones."""
         return [s for s in self.store.list_sources() if s.enabled]
 
-    def make_poller(self, http: httpx.AsyncClient, notify: Notify | None = None) -> Poller:
+    def make_poller(
+        self,
+        http: httpx.AsyncClient,
+        notify: Notify | None = None,
+        *,
+        on_status: Callable[[SourceStatus], None] | None = None,
+    ) -> Poller:
         """A poller over one shared HTTP client, feeding this runtime's pipeline."""
         from bot.sources.fetch import Fetcher
         from bot.sources.netguard import SystemResolver
@@ -132,6 +138,7 @@ class Runtime:
             self.clock,
             notify=notify,
             lists=self.list_poller(http),
+            on_status=on_status,
         )
 
     def list_poller(self, http: httpx.AsyncClient) -> ListPoller:

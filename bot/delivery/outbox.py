@@ -94,8 +94,10 @@ class OutboxWorker(WorkerLifecycle):
         message_limit: int = TELEGRAM_LIMIT,
         max_wait: float = 0.25,
         rand: Callable[[], float] = random.random,
+        on_report: Callable[[DeliveryReport], None] | None = None,
     ) -> None:
         self.store = store
+        self.on_report = on_report  # metrics (bot/ops/metrics.py)
         self.sender = Sender(bot, part_gap=part_gap, limit=message_limit)
         self.clock = clock
         self.pacer = Pacer(pacing or Pacing())
@@ -143,6 +145,8 @@ class OutboxWorker(WorkerLifecycle):
                 pause = await self.editor.run_once(self.clock, report)
                 if pause is not None:
                     self.paused_until = pause
+        if self.on_report is not None:
+            self.on_report(report)
         return report
 
     async def _run(self, now: datetime, limit: int, report: DeliveryReport) -> None:

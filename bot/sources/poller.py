@@ -166,6 +166,7 @@ class Poller:
         timer: Callable[[], float] = time.perf_counter,
         max_in_flight: int = 64,
         lists: ListPath | None = None,
+        on_status: Callable[[SourceStatus], None] | None = None,
     ) -> None:
         self.store = store
         self.fetcher = fetcher
@@ -179,6 +180,7 @@ class Poller:
         self._in_flight = asyncio.Semaphore(max_in_flight)
         self.lists = lists
         self._polling: dict[str, asyncio.Lock] = {}  # one poll of a source at a time
+        self.on_status = on_status  # metrics and health (bot/ops/health.py)
 
     async def poll_once(self, sources: Sequence[Source]) -> list[SourceStatus]:
         """Poll every enabled source now, concurrently; statuses in the given order."""
@@ -198,7 +200,10 @@ class Poller:
             if due_only and lock.locked():
                 return SourceStatus(source.id, "skipped", error="already being polled")
             async with lock:
-                return await self.poll_source(source, due_only=due_only)
+                status = await self.poll_source(source, due_only=due_only)
+        if self.on_status is not None:
+            self.on_status(status)
+        return status
 
     async def poll_source(self, source: Source, *, due_only: bool = False) -> SourceStatus:
         """Fetch, parse and ingest one source, recording the outcome; never raises."""

@@ -133,6 +133,11 @@ def schema_version(db: sqlite_utils.Database) -> int:
 def migrate(db: sqlite_utils.Database) -> None:
     """Apply the migrations this database has not seen, each in its own transaction."""
     current = schema_version(db)
+    if current == 0:
+        # A new file: incremental auto-vacuum lets retention hand space back (see
+        # store/retention.py); it can only be chosen by a rewrite, free while empty.
+        db.execute("PRAGMA auto_vacuum = INCREMENTAL")
+        db.execute("VACUUM")
     for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
         with transaction(db):
             for statement in _statements(script):

@@ -168,7 +168,7 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX deliveries_alert ON deliveries(alert_id);
     """,
-    # official lists (issue 15): versions, entities as intervals of versions, changes
+    # 2 (issue 15) official lists: versions, entities as intervals of versions, changes
     """
     CREATE TABLE list_versions (
         id INTEGER PRIMARY KEY,
@@ -278,5 +278,12 @@ MIGRATIONS: list[str] = [
 
     -- The words of the search index, for "did you mean" when a search finds nothing.
     CREATE VIRTUAL TABLE articles_vocab USING fts5vocab(articles_fts, 'row');
+    """,
+    # 4 (issue 14): retention (bot/store/retention.py) asks "does this story have an
+    # alert?" for every old article, and alerts had no index on story_id.
+    """
+    CREATE INDEX IF NOT EXISTS alerts_story ON alerts(story_id);
+    -- and unlinks list changes from the press releases it removes.
+    CREATE INDEX IF NOT EXISTS list_changes_announced ON list_changes(announced_by);
     """,
 ]

@@ -1,0 +1,1 @@
+"""Operations: retention runs, backups, the doctor, health and metrics, log formats."""
