@@ -85,6 +85,15 @@ class Article:
 
 
 @dataclass(frozen=True)
+class ActPolicy:
+    """Which matches of a rule count as a new act (see bot.matching.acts); packs set it."""
+
+    new_only: bool = True  # the sentence that carries the match must report a new act
+    actors: tuple[str, ...] = ()  # who may take the act (ISO2, 'EU', 'UN', ...); () = anyone
+    not_actors: tuple[str, ...] = ()  # acts by these are someone else's news
+
+
+@dataclass(frozen=True)
 class Rule:
     """A query with identity: a shipped pack or a chat's own /watch."""
 
@@ -96,6 +105,7 @@ class Rule:
     terms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # named term lists ($name)
     priority: Priority = "normal"
     chat_id: int | None = None  # owner of a watch; None for packs
+    act: ActPolicy | None = None  # packs only: the act layer's checks; watches match as written
 
 
 @dataclass(frozen=True)
@@ -122,6 +132,8 @@ class Match:
     summary: str  # the 1-3 sentences that carried the match, lead first
     highlights: tuple[tuple[int, int], ...]  # offsets into `summary` of matched terms
     explanation: str  # e.g. 'European Parliament + resolution /s Belarus'
+    actors: tuple[str, ...] = ()  # ISO2 of who takes the act
+    targets: tuple[str, ...] = ()  # ISO2 of whom the act is aimed at
 
 
 class EntityResolver(Protocol):

@@ -77,7 +77,7 @@ def test_check_packs_reports_each_failing_example(tmp_path: Path) -> None:
     assert failures[0].startswith("ep-test (ep-test.yaml): examples.match item 1 did not match")
     assert "Nothing about it." in failures[0]
     assert failures[1].startswith("ep-test (ep-test.yaml): examples.no_match item 1 matched")
-    assert "MEPs /s resolution + sanctions" in failures[1]
+    assert "MEPs + resolution in one sentence" in failures[1]
 
 
 def test_check_packs_reports_unknown_entities_and_missing_examples() -> None:

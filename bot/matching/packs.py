@@ -13,12 +13,14 @@ import yaml
 from bot.errors import PackError, QuerySyntaxError
 from bot.matching.engine import Engine
 from bot.matching.query import parse_query
-from bot.models import Document, EntityResolver, Match, Priority, Rule
+from bot.models import ActPolicy, Document, EntityResolver, Match, Priority, Rule
 
 _ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 _TERM_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
 _REQUIRED = {"id", "name", "query"}
-_OPTIONAL = {"description", "tags", "priority", "terms", "examples"}
+_OPTIONAL = {"description", "tags", "priority", "terms", "examples", "act"}
+_ACT_KEYS = {"new_only", "actors", "not_actors"}
+_CODE = re.compile(r"[A-Z][A-Z0-9_]{1,15}")
 _PRIORITIES = ("urgent", "normal", "low")
 
 
@@ -48,6 +50,7 @@ class Pack:
     match_examples: tuple[Example, ...] = ()
     no_match_examples: tuple[Example, ...] = ()
     path: Path | None = None
+    act: ActPolicy | None = None  # the act layer's checks on this pack's matches
 
     @property
     def key(self) -> str:
@@ -64,6 +67,7 @@ class Pack:
             tags=self.tags,
             terms=dict(self.terms),
             priority=self.priority,
+            act=self.act,
         )
 
 
@@ -139,7 +143,29 @@ def _build(raw: object, file: Path) -> Pack:
         match_examples=_examples(examples.get("match"), "match"),
         no_match_examples=_examples(examples.get("no_match"), "no_match"),
         path=file,
+        act=_act(raw.get("act")),
     )
+
+
+def _act(value: object) -> ActPolicy | None:
+    """The pack's `act:` section: new_only (bool), actors and not_actors (codes)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) - _ACT_KEYS:
+        raise PackError(f"act must be a mapping with keys among {', '.join(sorted(_ACT_KEYS))}")
+    new_only = value.get("new_only", True)
+    if not isinstance(new_only, bool):
+        raise PackError("act.new_only must be true or false")
+    return ActPolicy(new_only, _codes(value, "actors"), _codes(value, "not_actors"))
+
+
+def _codes(value: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    codes = value.get(key) or []
+    if not isinstance(codes, list) or not all(
+        isinstance(c, str) and _CODE.fullmatch(c) for c in codes
+    ):
+        raise PackError(f"act.{key} must be a list of upper-case codes such as EU, US, RU")
+    return tuple(codes)
 
 
 def _text(raw: Mapping[str, Any], key: str, *, required: bool = False) -> str:

@@ -14,8 +14,13 @@ _PARAGRAPH_BREAK = re.compile(r"[\r\n\u2028\u2029\x0b\x0c\x85]+")
 # A sentence may end after ., ! ? or … optionally followed by closing quotes/brackets.
 _OPENERS = "\"'“‘«([¿¡"
 # The lookahead also captures the gap to the next sentence's first character: the
-# whitespace, then any opening quotes or brackets (\s is str.isspace()).
-_TERMINATOR = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=(\s+[" + re.escape(_OPENERS) + r"]*))")
+# whitespace, then any opening quotes or brackets (\s is str.isspace()). The second
+# branch is a period glued to the next sentence ("journalists.Announcing", a lost space
+# in scraped text): between two letters, its gap is empty; _is_boundary vets it.
+_TERMINATOR = re.compile(
+    r"[.!?…]+[\"'”’»)\]]*(?=(\s+[" + re.escape(_OPENERS) + r"]*))"
+    r"|(?<=[^\W\d_][^\W\d_])\.(?=()[^\W\d_])"
+)
 # Words that end with a period without ending the sentence ("No. 5", "Res. 2653", "Mr. Smith").
 _ABBREVIATION_WORDS = """
     mr mrs ms dr prof st sr jr no nos nr art arts para paras res doc docs vol vols p pp
@@ -154,7 +159,10 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     spans: list[tuple[int, int]] = []
     pos = start
     for m in _TERMINATOR.finditer(text, start, stop):
-        if _is_boundary(text, m.start(), m.end() + len(m.group(1)), stop):
+        gap = m.group(1)
+        if gap is None:
+            gap = m.group(2)
+        if _is_boundary(text, m.start(), m.end() + len(gap), stop):
             # _add_trimmed, inlined: this runs for every sentence of every document.
             piece = text[pos : m.end()]
             kept = piece.strip()
@@ -170,11 +178,30 @@ def _is_boundary(text: str, mark: int, nxt: int, stop: int) -> bool:
     """Whether the terminator at `mark` ends a sentence; `nxt` is where the next one would start."""
     if nxt >= stop:
         return False
+    if nxt == mark + 1:
+        return _is_glued_boundary(text, mark, stop)
     if text[nxt].islower():
         return False  # "e.g. the", "he said? no"
     if text[mark] != "." or text[mark : mark + 2] == "..":
         return True
     return not _is_abbreviation(text, mark)
+
+
+def _is_glued_boundary(text: str, period: int, stop: int) -> bool:
+    """'journalists.Announcing': a lower-case word, a period, a capitalised word.
+
+    Not 'example.com/News', 'name@mail.Org', 'U.S.Treasury', 'St.Petersburg', 'e.g.The'."""
+    nxt = period + 1
+    if not (text[period - 1].islower() and text[period - 2].islower()):
+        return False
+    if not (text[nxt].isupper() and nxt + 1 < stop and text[nxt + 1].islower()):
+        return False
+    run_start = text.rfind(" ", 0, period) + 1
+    run_end = text.find(" ", nxt)
+    run = text[run_start : run_end if run_end >= 0 else len(text)]
+    if "/" in run or "@" in run or "www" in run.casefold():
+        return False
+    return not _is_abbreviation(text, period)
 
 
 def _is_abbreviation(text: str, period: int) -> bool:

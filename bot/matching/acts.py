@@ -1,0 +1,413 @@
+"""Is this a new act? The layer that shipped packs apply to their matches.
+
+A pack's query finds sentences where an actor, a measure and an act verb meet. Whether
+such a sentence reports news is a question of time and grammar the query language does
+not ask, so it is asked here, only of rules that fired and only of the sentences that
+carried them:
+
+* when: a sentence whose act is dated well before publication ('in February 2022',
+  'last March', 'On February 24' read on March 20) or told as past ('already',
+  'previously', 'had imposed', 'Напомним', recap boxes, paragraphs after a 'Background'
+  heading) is background; 'today', a weekday or a date of the last days anchor it to now;
+* how: an act verb that is only attributive ('sanctions imposed by the United States',
+  'санкции, введенные в 2022 году'), under a modal ('could impose') or threatened
+  ('threatens sanctions') is no act; a court annulling a listing is a ruling;
+* who: the actor and the targets of the act (roles.py), which a pack may restrict (the
+  EU's pack wants the EU acting, not Russia answering it);
+* genre: in commentary, analysis, guidance and outlooks an act counts only when it is
+  anchored to now, and a blog's 'In this post, we describe ...' is never the lead.
+
+Users' own /watch rules are not judged (they match what was written); their summaries
+still lead with the act sentence and their alerts carry its actors and targets.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+
+from bot.matching.analysis import Analyzed, FieldText
+from bot.matching.dates import WINDOW, TimeMark, Timing, judge_timing, time_marks
+from bot.matching.lexicon import Lexicon, PhraseTable
+from bot.matching.roles import PRIVATE, Cast, Mention, cast
+from bot.models import ActPolicy, EntityResolver, Field, Witness
+
+SentenceKey = tuple[Field, int]
+# 'PARIS —', 'BRUXELLES (AP) –', 'Strasbourg (France) —': a place before a dash opens the text.
+_DATELINE = re.compile(r"^\s*((?:[^\W\d_][\w'’.]*[\s,]*){1,4}(?:\([^)]{1,20}\)\s*)?)[—–-]{1,2}\s")
+_SKIP_BEFORE_PARTICIPLE = frozenset(
+    [
+        "first",
+        "previously",
+        "already",
+        "originally",
+        "recently",
+        "initially",
+        "jointly",
+        "earlier",
+        "since",
+        "ранее",
+        "уже",
+        "впервые",
+        "раніше",
+        "вже",
+        "впершие",
+        "wcześniej",
+        "już",
+        "zuvor",
+        "bereits",
+        "ya",
+        "já",
+        "déjà",
+        "già",
+    ]
+)
+_GERMAN_ARTICLES = frozenset(["die", "der", "den", "des", "dem", "bereits", "schon"])
+
+
+@dataclass(frozen=True)
+class SentenceAct:
+    """What one sentence says about its act."""
+
+    key: SentenceKey
+    verbs: tuple[int, ...]  # token positions of act verbs that state an act
+    told_as_past: bool  # act verbs found, but only attributive or pluperfect ones
+    hypothetical: bool  # act verbs found, but only under a modal, and no call
+    timing: Timing
+    section: str  # background by position: a 'Background' section, a recap, a timeline
+    threat: bool
+    court: bool
+    meta: bool  # the item talking about itself ('In this post, we describe ...')
+    cast: Cast
+
+    @property
+    def background(self) -> str:
+        """Why the sentence is background ('' when it is not)."""
+        if self.section:
+            return self.section
+        if self.timing.anchored:
+            return ""
+        if self.timing.background:
+            return f"dated {self.timing.reason}"
+        if self.told_as_past:
+            return "told as past"
+        return ""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The sentence that reports the act, with who acts on whom."""
+
+    sentence: SentenceKey
+    actors: tuple[str, ...]
+    targets: tuple[str, ...]
+    when: str  # the words that date it to now ('' when nothing does)
+    new: bool  # passed the checks of a pack (False: only the best lead for a /watch)
+
+
+class Judge:
+    """The act layer for one gazetteer: builds each document's `DocActs`."""
+
+    def __init__(self, lexicon: Lexicon, resolver: EntityResolver) -> None:
+        self.lexicon = lexicon
+        self.entities: PhraseTable[str] = PhraseTable(_entity_names(lexicon, resolver))
+        self.denied: PhraseTable[str] = PhraseTable(_denied_names(resolver))
+
+    def document(self, analyzed: Analyzed) -> DocActs:
+        """The act layer's view of one analysed document."""
+        return DocActs(self, analyzed)
+
+
+def _entity_names(lexicon: Lexicon, resolver: EntityResolver) -> Iterable[tuple[str, str]]:
+    """(name, code) of every state (gazetteer) and acting body (acts.yaml)."""
+    seen: dict[str, str] = {}
+    for name, code in lexicon.actor_names:
+        if name.startswith("@body:"):
+            try:
+                names: Sequence[str] = resolver.names("body", name.removeprefix("@body:"))
+            except KeyError:
+                continue
+        else:
+            names = (name,)
+        for alias in names:
+            seen.setdefault(alias, code)
+    for code, aliases in resolver.country_names().items():
+        for alias in aliases:
+            seen.setdefault(alias, code)
+    return seen.items()
+
+
+def _denied_names(resolver: EntityResolver) -> Iterable[tuple[str, str]]:
+    """(phrase, code): phrases in which a country's name does not mean it ('guinea pig')."""
+    exclusions = getattr(resolver, "exclusions", None)  # optional on a resolver
+    if not callable(exclusions):
+        return []
+    out: list[tuple[str, str]] = []
+    for code in resolver.country_names():
+        try:
+            out.extend((phrase, code) for phrase in exclusions("country", code))
+        except KeyError:
+            continue
+    return out
+
+
+@dataclass
+class DocActs:
+    """One document: its reference date, genre, sections, and each sentence's act."""
+
+    judge: Judge
+    doc: Analyzed
+    _cache: dict[SentenceKey, SentenceAct] = field(default_factory=dict)
+
+    @cached_property
+    def reference(self) -> date | None:
+        """The publication date, else the latest day the item itself names."""
+        published = self.doc.doc.published
+        if published is not None:
+            return published.date()
+        days = [
+            m.last
+            for key in self._keys()
+            for m in self._marks(key, None)
+            if m.precise and m.last is not None and m.role == "act"
+        ]
+        return max(days, default=None)
+
+    @cached_property
+    def commentary(self) -> bool:
+        """Opinion, analysis, guidance, an outlook or a blog post, not a news report."""
+        lex = self.judge.lexicon
+        title = self.doc.fields["title"]
+        if title.tokens and lex.commentary_titles.match_at(title.tokens, 0, len(title.tokens)):
+            return True
+        if title.original.rstrip().endswith("?"):
+            return True
+        text = self.doc.fields["text"]
+        return lex.commentary_phrases.within(text.tokens, 0, len(text.tokens))
+
+    @cached_property
+    def sections(self) -> dict[int, str]:
+        """Text sentences that are background by position, with the reason."""
+        ft = self.doc.fields["text"]
+        lex = self.judge.lexicon
+        out: dict[int, str] = {}
+        after_heading = False
+        for p_lo, p_hi in ft.paragraph_tokens:
+            inside = [i for i, (lo, _) in enumerate(ft.sentence_tokens) if p_lo <= lo < p_hi]
+            if tuple(ft.tokens[p_lo:p_hi]) in lex.headings and p_hi - p_lo <= 5:
+                after_heading = True
+                continue
+            if after_heading:
+                out.update((i, "in a background section") for i in inside)
+            elif p_lo < p_hi and lex.recap.match_at(ft.tokens, p_lo, p_hi) is not None:
+                out.update((i, "a recap of earlier news") for i in inside)
+            elif inside and self._timeline_entry(ft, inside[0], p_lo):
+                out.update((i, "a timeline entry") for i in inside)
+        return out
+
+    def _timeline_entry(self, ft: FieldText, sentence: int, p_lo: int) -> bool:
+        """'24 February — The Council approved ...': an old date heading a paragraph."""
+        marks = [m for m in self._marks(("text", sentence), self.reference) if m.start == p_lo]
+        if not marks or marks[0].kind != "date":
+            return False
+        rest = ft.original[ft.ends[marks[0].end - 1] :].lstrip()
+        if rest[:1] not in ("—", "–", "-", ":"):
+            return False
+        last, ref = marks[0].last, self.reference
+        return last is None or ref is None or last < ref - WINDOW
+
+    def _keys(self) -> list[SentenceKey]:
+        return [(f, i) for f in ("title", "text") for i in range(len(self.doc.fields[f].sentences))]
+
+    def _marks(self, key: SentenceKey, ref: date | None) -> list[TimeMark]:
+        ft = self.doc.fields[key[0]]
+        lo, hi = ft.sentence_tokens[key[1]]
+        return time_marks(ft.tokens, lo, hi, self.judge.lexicon, ref)
+
+    def sentence(self, key: SentenceKey) -> SentenceAct:
+        """The act of one sentence (cached: several packs ask about the same one)."""
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self._read(key)
+        return found
+
+    def _read(self, key: SentenceKey) -> SentenceAct:
+        lex = self.judge.lexicon
+        ft = self.doc.fields[key[0]]
+        lo, hi = ft.sentence_tokens[key[1]]
+        tokens = ft.tokens
+        ref = self.reference
+        marks = self._marks(key, ref)
+        timing = judge_timing(marks, tokens, ref, ft.original, ft.starts, ft.ends)
+        verbs = [start for start, _, _ in lex.verbs.find(tokens, lo, hi)]
+        stated, past, modal = self._verb_kinds(ft, lo, verbs)
+        calls = lex.calls.within(tokens, lo, hi)
+        first = stated[0] if stated else hi
+        mentions = self._mentions(ft, lo, hi, key)
+        breaks = frozenset(
+            i for i in range(lo + 1, hi)
+            if any(c in ",;:—–()\"“”«»" for c in ft.original[ft.ends[i - 1] : ft.starts[i]])
+        )  # fmt: skip
+        return SentenceAct(
+            key=key,
+            verbs=tuple(stated),
+            told_as_past=bool(verbs) and not stated and past,
+            hypothetical=bool(verbs) and not stated and modal and not calls,
+            timing=timing,
+            section=self.sections.get(key[1], "") if key[0] == "text" else "",
+            threat=lex.threats.within(tokens, lo, first),
+            court=lex.courts.within(tokens, lo, hi) and lex.rulings.within(tokens, lo, hi),
+            meta=lex.commentary_phrases.within(tokens, lo, hi),
+            cast=cast(tokens, lo, hi, mentions, stated or verbs, lex.roles, breaks),
+        )
+
+    def _verb_kinds(
+        self, ft: FieldText, lo: int, verbs: Sequence[int]
+    ) -> tuple[list[int], bool, bool]:
+        """(verbs that state an act, some was attributive/pluperfect, some was modal)."""
+        lex, tokens = self.judge.lexicon, ft.tokens
+        stated: list[int] = []
+        past = modal = False
+        for i in verbs:
+            surface = ft.original[ft.starts[i] : ft.ends[i]].lower()
+            if _attributive(tokens, lo, i, surface, lex) or _pluperfect(tokens, lo, i, lex):
+                past = True
+            elif _modal(tokens, lo, i, lex):
+                modal = True
+            else:
+                stated.append(i)
+        return stated, past, modal
+
+    def _mentions(self, ft: FieldText, lo: int, hi: int, key: SentenceKey) -> list[Mention]:
+        hidden_until = self._dateline_end(ft, key)
+        denied = self.judge.denied.find(ft.tokens, lo, hi)
+        out: list[Mention] = []
+        for start, end, code in self._names(ft, lo, hi):
+            if any(c == code and a <= start and end <= b for a, b, c in denied):
+                continue
+            a, b = ft.starts[start], ft.ends[end - 1]
+            bracketed = ft.original[a - 1 : a] == "(" and ft.original[b : b + 1] == ")"
+            out.append(Mention(start, end, code, hidden=bracketed or start < hidden_until))
+        return out
+
+    def _names(self, ft: FieldText, lo: int, hi: int) -> list[tuple[int, int, str]]:
+        """Names of states and bodies, and 'US' written in capitals (folded, it is 'us')."""
+        found = self.judge.entities.find(ft.tokens, lo, hi)
+        taken = {i for start, end, _ in found for i in range(start, end)}
+        for i in range(lo, hi):
+            capital = ft.original[ft.starts[i] : ft.ends[i]] == "US"
+            if ft.tokens[i] == "us" and i not in taken and capital:
+                found.append((i, i + 1, "US"))
+        return sorted(found)
+
+    def _dateline_end(self, ft: FieldText, key: SentenceKey) -> int:
+        """Token index where a dateline opening this sentence ends (lo when there is none)."""
+        lo, _ = ft.sentence_tokens[key[1]]
+        if key[0] != "text":
+            return lo
+        s_start, s_end = ft.sentences[key[1]]
+        found = _DATELINE.match(ft.original, s_start, s_end)
+        if found is None:
+            return lo
+        cut = found.end(1)
+        return next((i for i in range(lo, len(ft.starts)) if ft.starts[i] >= cut), lo)
+
+    def carriers(self, witnesses: Sequence[Witness]) -> list[SentenceKey]:
+        """Sentences that carried a match, those where two or more terms met first."""
+        terms: dict[SentenceKey, set[str]] = {}
+        for w in witnesses:
+            terms.setdefault((w.field, w.sentence), set()).add(w.term)
+        joined = [k for k, t in terms.items() if len(t) >= 2]
+        keys = joined or list(terms)
+        keys.sort(key=lambda k: (-len(terms[k]), k[0] != "text", k[1]))
+        return keys
+
+    def accept(self, policy: ActPolicy, witnesses: Sequence[Witness]) -> Verdict | None:
+        """The sentence that makes this a new act for `policy`, or None."""
+        for key in self.carriers(witnesses):
+            act = self.sentence(key)
+            if self._passes(act, policy):
+                return Verdict(key, act.cast.actors, act.cast.targets, act.timing.reason, True)
+        return None
+
+    def lead(self, witnesses: Sequence[Witness]) -> Verdict | None:
+        """For a /watch: the carrying sentence that best reports an act (never a meta one)."""
+        keys = self.carriers(witnesses)
+        ranked = sorted(keys, key=lambda k: self._lead_rank(self.sentence(k)))
+        if not ranked or self.sentence(ranked[0]).meta:
+            return None
+        act = self.sentence(ranked[0])
+        return Verdict(ranked[0], act.cast.actors, act.cast.targets, act.timing.reason, False)
+
+    @staticmethod
+    def _lead_rank(act: SentenceAct) -> tuple[bool, bool, bool]:
+        return (act.meta, bool(act.background), not act.verbs)
+
+    def _passes(self, act: SentenceAct, policy: ActPolicy) -> bool:
+        if policy.new_only:
+            if act.background or act.threat or act.court or act.meta or act.hypothetical:
+                return False
+            if self.commentary and not act.timing.anchored:
+                return False
+        actors = set(act.cast.actors)
+        if PRIVATE in actors and policy.actors:
+            return False
+        if policy.actors and actors and not actors & set(policy.actors):
+            return False
+        return not actors & set(policy.not_actors)
+
+
+def _attributive(tokens: Sequence[str], lo: int, i: int, surface: str, lex: Lexicon) -> bool:
+    """'sanctions (first) imposed in 2014', 'die verhängten Sanktionen', 'العقوبات المفروضة'."""
+    if surface.startswith("ال"):
+        return True
+    j = i - 1
+    while j >= lo and tokens[j] in _SKIP_BEFORE_PARTICIPLE:
+        j -= 1
+    if (
+        j >= lo
+        and lex.measures.match_at(tokens, j, j + 1) is not None
+        and surface.endswith(lex.participle_endings)
+        and not _german(tokens, lo, i)
+    ):
+        return True
+    return (
+        i - 1 >= lo
+        and tokens[i - 1] in _GERMAN_ARTICLES
+        and i + 1 < len(tokens)
+        and lex.measures.match_at(tokens, i + 1, i + 2) is not None
+    )
+
+
+def _german(tokens: Sequence[str], lo: int, i: int) -> bool:
+    """German perfect ('hat Sanktionen verhängt'): the participle ends the clause, no attribute."""
+    return any(t in ("hat", "haben", "wurde", "wurden", "wird", "werden") for t in tokens[lo:i])
+
+
+def _pluperfect(tokens: Sequence[str], lo: int, i: int, lex: Lexicon) -> bool:
+    """'had (already) imposed', 'avait interdit', 'hatte ... verhängt' (German: clause end)."""
+    reach = 8 if any(t in ("hatte", "hatten") for t in tokens[max(lo, i - 8) : i]) else 3
+    return any(t in lex.pluperfect for t in tokens[max(lo, i - reach) : i])
+
+
+def _modal(tokens: Sequence[str], lo: int, i: int, lex: Lexicon) -> bool:
+    """'could impose', 'would be imposed', 'could also impose': a modal up to three words before.
+
+    'May' after 'in' or before a number is the month."""
+    for j in range(max(lo, i - 3), i):
+        if lex.modals.match_at(tokens, j, j + 1) is None:
+            continue
+        month = tokens[j] == "may" and (
+            (j > lo and tokens[j - 1] in lex.month_before)
+            or (j + 1 < len(tokens) and tokens[j + 1].isdigit())
+        )
+        # 'said Japan would ban': a decision reported in the past, not a possibility
+        reported = tokens[j] in ("would", "würde", "würden") and lex.roles.attribution.within(
+            tokens, lo, j
+        )
+        if not (month or reported):
+            return True
+    return False

@@ -1,0 +1,227 @@
+"""Who takes an act and whom it is aimed at, from the shape of one sentence.
+
+A sentence is read as normalised tokens with the names of states and bodies found in it
+(`Mention`) and the positions of its act verbs. The actor is, in order: the agent of a
+passive ('sanctioned by the UK'), the subject before the verb ('Russia banned ...',
+'the Chinese commerce ministry put ...', 'the EU, the US and Canada imposed ...'), the
+speaker of an attribution ('..., Australia's foreign minister said'), or the first name
+after the verb when the language puts the subject there ('فرضت بريطانيا', 'hat die EU').
+Targets are the other names the act reaches ('on Russia', 'British citizens',
+'Iranian officials'); names of reasons ('in response to London's ...', 'aimed at
+Washington'), places ('in Brussels', 'returning from Germany'), datelines ('PARIS —')
+and parentheses ('Strasbourg (France)') are neither.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+from bot.matching.lexicon import PhraseTable, Roles
+
+PRIVATE = "private"  # a bank, a company, a court: someone who is not a state
+_JOINERS = frozenset(
+    ["and", "the", ",", "и", "і", "i", "und", "et", "e", "y", "a", "та", "ta", "و", "ve"]
+)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A name of a state or body: tokens [start, end), the code it stands for."""
+
+    start: int
+    end: int
+    code: str
+    hidden: bool = False  # in a dateline or parentheses: not part of the sentence's content
+
+
+@dataclass(frozen=True)
+class Cast:
+    """The roles found in one sentence."""
+
+    actors: tuple[str, ...]
+    targets: tuple[str, ...]
+    private: bool = False  # the act's subject is a bank, a company, a court: not a state
+
+
+def cast(
+    tokens: Sequence[str], lo: int, hi: int, mentions: Sequence[Mention], verbs: Sequence[int],
+    words: Roles, breaks: frozenset[int] = frozenset(),
+) -> Cast:  # fmt: skip
+    """Actors and targets of the act whose (first) verb is at verbs[0].
+
+    `breaks` are the tokens that open a clause (after a comma, a dash, a bracket)."""
+    shown = [m for m in mentions if not m.hidden]
+    context = _Context(tokens, lo, hi, words, breaks)
+    verb = verbs[0] if verbs else None
+    actors = _actors(context, shown, verb)
+    codes = {a.code for a in actors}
+    targets = [m for m in shown if m.code not in codes and context.target(m)]
+    return Cast(_codes(actors), _codes(targets), any(a.code == PRIVATE for a in actors))
+
+
+def _codes(mentions: Sequence[Mention]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(m.code for m in mentions if m.code != PRIVATE))
+
+
+class _Context:
+    """Questions about the words around a mention."""
+
+    def __init__(
+        self, tokens: Sequence[str], lo: int, hi: int, words: Roles, breaks: frozenset[int]
+    ) -> None:
+        self.tokens, self.lo, self.hi, self.words = tokens, lo, hi, words
+        # Where a reason clause ('in response to ...', 'aimed at ...') starts, to its end.
+        self.reasons: list[tuple[int, int]] = []
+        for _, end, _ in words.reason_before.find(tokens, lo, hi):
+            stop = min((b for b in breaks if b > end), default=hi)
+            self.reasons.append((end, stop))
+        # Clauses that report a vote ('France and Denmark abstained'): voters, not targets.
+        edges = [lo, *sorted(b for b in breaks if lo < b < hi), hi]
+        self.voting = [
+            (a, b) for a, b in pairwise(edges)
+            if words.votes.within(tokens, a, b)
+        ]  # fmt: skip
+
+    def after(self, m: Mention) -> int:
+        """The token after a name, skipping a possessive 's ('Russia's')."""
+        end = m.end
+        if end < self.hi and self.tokens[end] == "s":
+            end += 1
+        return end
+
+    def followed_by(self, m: Mention, table: PhraseTable[bool]) -> bool:
+        end = self.after(m)
+        return end < self.hi and table.match_at(self.tokens, end, self.hi) is not None
+
+    def preceded_by(self, m: Mention, table: PhraseTable[bool], reach: int = 4) -> bool:
+        return table.ends_at(self.tokens, self._start(m), self.lo, reach)
+
+    def _start(self, m: Mention) -> int:
+        """Where the phrase before a name ends: 'on the UK' looks past 'the'."""
+        start = m.start
+        if start - 1 >= self.lo and self.tokens[start - 1] == "the":
+            start -= 1
+        return start
+
+    def reason(self, m: Mention) -> bool:
+        """In a clause giving the reason: 'in retaliation for London's sanctions'."""
+        return any(a <= m.start < b for a, b in self.reasons)
+
+    def located(self, m: Mention) -> bool:
+        """'in Brussels', 'returning from Germany' (but 'companies in China' is a target)."""
+        if not self.preceded_by(m, self.words.location_before, 3):
+            return False
+        before = self._start(m) - 2
+        return not (
+            before >= self.lo
+            and self.words.target_nouns.match_at(self.tokens, before, before + 1) is not None
+        )
+
+    def owner(self, m: Mention) -> bool:
+        """'Britain's sanctions list', 'US sanctions': whose measure, not whom it hits."""
+        end = self.after(m)
+        return (
+            end < self.hi
+            and self.words.measure_nouns.match_at(self.tokens, end, end + 1) is not None
+        )
+
+    def voter(self, m: Mention) -> bool:
+        return any(a <= m.start < b for a, b in self.voting)
+
+    def target(self, m: Mention) -> bool:
+        if self.reason(m) or self.voter(m) or self.owner(m):
+            return False
+        if self.preceded_by(m, self.words.agent_before, 2):
+            return False
+        if self.followed_by(m, self.words.target_nouns):
+            return True
+        if self.preceded_by(m, self.words.target_before, 3):
+            return True
+        return not self.located(m)
+
+    def could_act(self, m: Mention) -> bool:
+        """A name in subject position: not aimed at, not a reason, not a place."""
+        if self.followed_by(m, self.words.target_nouns) and not self.followed_by(
+            m, self.words.government_nouns
+        ):
+            return False
+        return not (
+            self.preceded_by(m, self.words.target_before, 3)
+            or self.reason(m)
+            or self.located(m)
+            or self.preceded_by(m, self.words.agent_before, 2)
+        )
+
+    def private_subject(self, verb: int) -> bool:
+        """'A high street bank froze ...': a non-state noun right before the verb."""
+        return any(
+            self.words.private_nouns.match_at(self.tokens, i, verb) is not None
+            for i in range(max(self.lo, verb - 3), verb)
+        )
+
+    def noun_subject(self, verb: int) -> bool:
+        """A measure noun right before the verb is its subject ('sanctions target ...')."""
+        before = verb - 1
+        return (
+            before >= self.lo
+            and self.words.measure_nouns.match_at(self.tokens, before, verb) is not None
+        )
+
+    def agent(self, verb: int, mentions: Sequence[Mention]) -> Mention | None:
+        for m in mentions:
+            if verb < m.start <= verb + 8 and self.preceded_by(m, self.words.agent_before, 2):
+                return m
+        return None
+
+    def attributed(self, mentions: Sequence[Mention]) -> Mention | None:
+        """'..., Australia's foreign minister said' / 'according to the Russian ministry'."""
+        for m in mentions:
+            end = self.after(m)
+            window = range(end, min(self.hi, end + 5))
+            if any(self.words.attribution.match_at(self.tokens, i, self.hi) for i in window):
+                return m
+            if self.preceded_by(m, self.words.attribution, 4):
+                return m
+        return None
+
+
+def _actors(context: _Context, mentions: Sequence[Mention], verb: int | None) -> list[Mention]:
+    if verb is None:
+        found = context.attributed(mentions)
+        return [found] if found else []
+    agent = context.agent(verb, mentions)
+    if agent is not None:
+        return [agent]
+    before = [m for m in mentions if m.end <= verb]
+    for m in reversed(before):
+        if verb - m.end > 12:
+            break
+        if context.could_act(m):
+            return _with_joined(context, before, m)
+    if context.private_subject(verb):
+        return [Mention(verb, verb, PRIVATE)]
+    found = context.attributed(mentions)
+    if found is not None:
+        return [found]
+    if context.noun_subject(verb):
+        return []  # 'Sanctions hit Belarus': what follows the verb is hit, not hitting
+    for m in mentions:
+        if verb < m.start <= verb + 3 and context.could_act(m):
+            return [m]  # 'فرضت بريطانيا عقوبات', 'am Montag verhängte die EU ...'
+    return []
+
+
+def _with_joined(context: _Context, before: Sequence[Mention], subject: Mention) -> list[Mention]:
+    """'The EU, the US and Canada imposed': every name joined to the subject."""
+    out = [subject]
+    edge = subject.start
+    for m in reversed([b for b in before if b.end <= subject.start]):
+        gap = context.tokens[m.end : edge]
+        if context.could_act(m) and (not gap or all(t in _JOINERS for t in gap)):
+            out.append(m)
+            edge = m.start
+        else:
+            break
+    return out
