@@ -91,6 +91,8 @@ class ActPolicy:
     new_only: bool = True  # the sentence that carries the match must report a new act
     actors: tuple[str, ...] = ()  # who may take the act (ISO2, 'EU', 'UN', ...); () = anyone
     not_actors: tuple[str, ...] = ()  # acts by these are someone else's news
+    actor_required: bool = False  # the actor must be found and be one of `actors`
+    verbs: tuple[str, ...] = ()  # the pack's own act verbs (words, "phrases", prefix*)
 
 
 @dataclass(frozen=True)

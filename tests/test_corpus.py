@@ -9,6 +9,7 @@ import pytest
 
 from bot.errors import UserInputError
 from bot.matching.evaluate import (
+    NOT_ENGLISH,
     CorpusItem,
     Counts,
     Report,
@@ -21,7 +22,13 @@ from bot.matching.packs import Pack, load_packs
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus" / "labelled.jsonl"
+# Real-text paraphrases (issue 12): the part the packs were tuned on, and the part never
+# tuned on (written and scored before any pack change; see tests/corpus/README.md).
+TUNED = ROOT / "tests" / "corpus" / "real-tuned.jsonl"
+UNTOUCHED = ROOT / "tests" / "corpus" / "real-untouched.jsonl"
 RULES = ROOT / "rules"
+# Packs that had no labelled items before issue 12: their figures come from the real corpora.
+MIN_POSITIVES = 8
 
 
 @pytest.fixture(scope="module")
@@ -44,13 +51,32 @@ def report(items: list[CorpusItem], packs: list[Pack], gaz: Gazetteer) -> Report
     return evaluate(items, packs, gaz)
 
 
+@pytest.fixture(scope="module")
+def real(packs: list[Pack], gaz: Gazetteer) -> dict[str, tuple[list[CorpusItem], Report]]:
+    out = {}
+    for path in (TUNED, UNTOUCHED):
+        loaded = load_corpus(path)
+        out[path.stem] = (loaded, evaluate(loaded, packs, gaz))
+    return out
+
+
 def test_corpus_is_big_and_balanced(items: list[CorpusItem], packs: list[Pack]) -> None:
     assert len(items) >= 120
     positives = [i for i in items if i.packs]
     assert 0.4 <= len(positives) / len(items) <= 0.65
+    everything = items + load_corpus(TUNED) + load_corpus(UNTOUCHED)
     for pack in packs:
-        assert sum(pack.id in i.packs for i in items) >= 8, f"too few positives for {pack.id}"
+        count = sum(pack.id in i.packs for i in everything)
+        assert count >= MIN_POSITIVES, f"too few positives for {pack.id}"
     assert any(not i.text.isascii() for i in positives), "multilingual positives"
+
+
+def test_real_corpora_cover_the_languages_of_the_region() -> None:
+    for path in (TUNED, UNTOUCHED):
+        loaded = load_corpus(path)
+        langs = {i.lang for i in loaded if i.packs}
+        assert {"en", "ru", "uk", "be", "pl", "de", "fr", "it", "es", "pt"} <= langs, path
+        assert all(i.published is not None for i in loaded), "real items carry their date"
 
 
 def test_item_level_precision_and_recall(report: Report) -> None:
@@ -62,11 +88,38 @@ def test_item_level_precision_and_recall(report: Report) -> None:
 def test_per_pack_precision_and_recall(report: Report, packs: list[Pack]) -> None:
     assert set(report.packs) == {p.id for p in packs}
     for pack_id, counts in report.packs.items():
+        if counts.tp + counts.fn < MIN_POSITIVES:
+            continue  # a pack newer than this corpus: measured on the real corpora below
         assert counts.precision is not None and counts.precision >= 0.9, (
             pack_id,
             format_report(report),
         )
         assert counts.recall is not None and counts.recall >= 0.9, (pack_id, format_report(report))
+
+
+@pytest.mark.parametrize("name", [TUNED.stem, UNTOUCHED.stem])
+def test_real_text_item_level_and_other_languages(
+    real: dict[str, tuple[list[CorpusItem], Report]], name: str
+) -> None:
+    """Issue 12's bar: precision and recall >= 0.90, recall >= 0.80 outside English."""
+    _, report = real[name]
+    text = format_report(report)
+    assert report.items.precision is not None and report.items.precision >= 0.9, text
+    assert report.items.recall is not None and report.items.recall >= 0.9, text
+    other = report.languages[NOT_ENGLISH]
+    assert other.recall is not None and other.recall >= 0.8, text
+
+
+def test_real_text_per_pack_on_the_tuned_part(
+    real: dict[str, tuple[list[CorpusItem], Report]],
+) -> None:
+    _, report = real[TUNED.stem]
+    for pack_id, counts in report.packs.items():
+        assert counts.precision is not None and counts.precision >= 0.8, (
+            pack_id,
+            format_report(report),
+        )
+        assert counts.recall is not None and counts.recall >= 0.7, (pack_id, format_report(report))
 
 
 def test_counts_add_up(report: Report, items: list[CorpusItem]) -> None:

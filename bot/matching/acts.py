@@ -32,7 +32,7 @@ from functools import cached_property
 from bot.matching.analysis import Analyzed, FieldText
 from bot.matching.dates import WINDOW, TimeMark, Timing, judge_timing, time_marks
 from bot.matching.lexicon import Lexicon, PhraseTable
-from bot.matching.roles import PRIVATE, Cast, Mention, cast
+from bot.matching.roles import Cast, Mention, cast
 from bot.models import ActPolicy, EntityResolver, Field, Witness
 
 SentenceKey = tuple[Field, int]
@@ -115,6 +115,15 @@ class Judge:
         self.lexicon = lexicon
         self.entities: PhraseTable[str] = PhraseTable(_entity_names(lexicon, resolver))
         self.denied: PhraseTable[str] = PhraseTable(_denied_names(resolver))
+        self._verbs: dict[tuple[str, ...], PhraseTable[bool]] = {(): lexicon.verbs}
+
+    def verbs(self, extra: tuple[str, ...]) -> PhraseTable[bool]:
+        """The layer's act verbs with a pack's own (compiled once per pack)."""
+        table = self._verbs.get(extra)
+        if table is None:
+            base = ((w, True) for w in self.lexicon.verb_words)
+            table = self._verbs[extra] = PhraseTable([*base, *((w, True) for w in extra)])
+        return table
 
     def document(self, analyzed: Analyzed) -> DocActs:
         """The act layer's view of one analysed document."""
@@ -160,7 +169,7 @@ class DocActs:
 
     judge: Judge
     doc: Analyzed
-    _cache: dict[SentenceKey, SentenceAct] = field(default_factory=dict)
+    _cache: dict[tuple[SentenceKey, int], SentenceAct] = field(default_factory=dict)
 
     @cached_property
     def reference(self) -> date | None:
@@ -202,10 +211,16 @@ class DocActs:
                 continue
             if after_heading:
                 out.update((i, "in a background section") for i in inside)
-            elif p_lo < p_hi and lex.recap.match_at(ft.tokens, p_lo, p_hi) is not None:
-                out.update((i, "a recap of earlier news") for i in inside)
-            elif inside and self._timeline_entry(ft, inside[0], p_lo):
+                continue
+            if inside and self._timeline_entry(ft, inside[0], p_lo):
                 out.update((i, "a timeline entry") for i in inside)
+                continue
+            # 'Нагадаємо, ...' recalls earlier news, to the end of its paragraph.
+            for n, i in enumerate(inside):
+                lo, hi = ft.sentence_tokens[i]
+                if lo < hi and lex.recap.match_at(ft.tokens, lo, hi) is not None:
+                    out.update((j, "a recap of earlier news") for j in inside[n:])
+                    break
         return out
 
     def _timeline_entry(self, ft: FieldText, sentence: int, p_lo: int) -> bool:
@@ -227,14 +242,16 @@ class DocActs:
         lo, hi = ft.sentence_tokens[key[1]]
         return time_marks(ft.tokens, lo, hi, self.judge.lexicon, ref)
 
-    def sentence(self, key: SentenceKey) -> SentenceAct:
-        """The act of one sentence (cached: several packs ask about the same one)."""
-        found = self._cache.get(key)
+    def sentence(self, key: SentenceKey, verbs: tuple[str, ...] = ()) -> SentenceAct:
+        """The act of one sentence, reading the layer's act verbs and a pack's own `verbs`
+        (cached: several packs ask about the same sentence)."""
+        table = self.judge.verbs(verbs)
+        found = self._cache.get((key, id(table)))
         if found is None:
-            found = self._cache[key] = self._read(key)
+            found = self._cache[(key, id(table))] = self._read(key, table)
         return found
 
-    def _read(self, key: SentenceKey) -> SentenceAct:
+    def _read(self, key: SentenceKey, verb_table: PhraseTable[bool]) -> SentenceAct:
         lex = self.judge.lexicon
         ft = self.doc.fields[key[0]]
         lo, hi = ft.sentence_tokens[key[1]]
@@ -242,15 +259,16 @@ class DocActs:
         ref = self.reference
         marks = self._marks(key, ref)
         timing = judge_timing(marks, tokens, ref, ft.original, ft.starts, ft.ends)
-        verbs = [start for start, _, _ in lex.verbs.find(tokens, lo, hi)]
+        mentions = self._mentions(ft, lo, hi, key)
+        verbs = [start for start, _, _ in verb_table.find(tokens, lo, hi)]
+        if key[0] == "title":  # 'UK sanctions Iranian officials': the headline's verb
+            verbs = sorted({*verbs, *_headline_verbs(tokens, mentions)})
         stated, past, modal = self._verb_kinds(ft, lo, verbs)
         calls = lex.calls.within(tokens, lo, hi)
         first = stated[0] if stated else hi
-        mentions = self._mentions(ft, lo, hi, key)
-        breaks = frozenset(
-            i for i in range(lo + 1, hi)
-            if any(c in ",;:—–()\"“”«»" for c in ft.original[ft.ends[i - 1] : ft.starts[i]])
-        )  # fmt: skip
+        gaps = {i: ft.original[ft.ends[i - 1] : ft.starts[i]] for i in range(lo + 1, hi)}
+        breaks = frozenset(i for i, gap in gaps.items() if any(c in ',;:—–()"“”«»' for c in gap))
+        stops = frozenset(i for i, gap in gaps.items() if any(c in ";:—–()" for c in gap))
         return SentenceAct(
             key=key,
             verbs=tuple(stated),
@@ -261,7 +279,7 @@ class DocActs:
             threat=lex.threats.within(tokens, lo, first),
             court=lex.courts.within(tokens, lo, hi) and lex.rulings.within(tokens, lo, hi),
             meta=lex.commentary_phrases.within(tokens, lo, hi),
-            cast=cast(tokens, lo, hi, mentions, stated or verbs, lex.roles, breaks),
+            cast=cast(tokens, lo, hi, mentions, stated or verbs, lex.roles, breaks, stops),
         )
 
     def _verb_kinds(
@@ -328,7 +346,7 @@ class DocActs:
     def accept(self, policy: ActPolicy, witnesses: Sequence[Witness]) -> Verdict | None:
         """The sentence that makes this a new act for `policy`, or None."""
         for key in self.carriers(witnesses):
-            act = self.sentence(key)
+            act = self.sentence(key, policy.verbs)
             if self._passes(act, policy):
                 return Verdict(key, act.cast.actors, act.cast.targets, act.timing.reason, True)
         return None
@@ -347,17 +365,20 @@ class DocActs:
         return (act.meta, bool(act.background), not act.verbs)
 
     def _passes(self, act: SentenceAct, policy: ActPolicy) -> bool:
+        if not act.verbs:
+            return False  # a name next to 'sanctions' is not an act: an act needs its verb
         if policy.new_only:
             if act.background or act.threat or act.court or act.meta or act.hypothetical:
                 return False
             if self.commentary and not act.timing.anchored:
                 return False
         actors = set(act.cast.actors)
-        if PRIVATE in actors and policy.actors:
+        if act.cast.private and policy.actors:
             return False
-        if policy.actors and actors and not actors & set(policy.actors):
+        if policy.actors and (actors or policy.actor_required) and not actors & set(policy.actors):
             return False
-        return not actors & set(policy.not_actors)
+        # A joint act ('the UK, Canada and Norway imposed') is news to each one's pack.
+        return not (actors and actors <= set(policy.not_actors))
 
 
 def _attributive(tokens: Sequence[str], lo: int, i: int, surface: str, lex: Lexicon) -> bool:
@@ -382,15 +403,28 @@ def _attributive(tokens: Sequence[str], lo: int, i: int, surface: str, lex: Lexi
     )
 
 
+def _headline_verbs(tokens: Sequence[str], mentions: Sequence[Mention]) -> list[int]:
+    """'UK sanctions X', 'Treasury sanctions X': 'sanctions' right after the name that opens
+    a headline is its verb ('... to mirror Russia sanctions' is a noun)."""
+    return [
+        m.end for m in mentions
+        if m.start == 0 and m.end < len(tokens)
+        and tokens[m.end] in ("sanctions", "sanctioniert", "sanziona")
+    ]  # fmt: skip
+
+
 def _german(tokens: Sequence[str], lo: int, i: int) -> bool:
     """German perfect ('hat Sanktionen verhängt'): the participle ends the clause, no attribute."""
     return any(t in ("hat", "haben", "wurde", "wurden", "wird", "werden") for t in tokens[lo:i])
 
 
 def _pluperfect(tokens: Sequence[str], lo: int, i: int, lex: Lexicon) -> bool:
-    """'had (already) imposed', 'avait interdit', 'hatte ... verhängt' (German: clause end)."""
+    """'had (already) imposed', 'avait interdit', 'hatte ... verhängt' (German: clause end).
+
+    Not after a verb of saying: 'said it had barred' is reported speech, not the past."""
     reach = 8 if any(t in ("hatte", "hatten") for t in tokens[max(lo, i - 8) : i]) else 3
-    return any(t in lex.pluperfect for t in tokens[max(lo, i - reach) : i])
+    aux = [j for j in range(max(lo, i - reach), i) if tokens[j] in lex.pluperfect]
+    return bool(aux) and not lex.roles.attribution.within(tokens, lo, aux[0])
 
 
 def _modal(tokens: Sequence[str], lo: int, i: int, lex: Lexicon) -> bool:

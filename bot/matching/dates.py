@@ -258,7 +258,8 @@ def judge_timing(
             return Timing(False, True, shown(mark))
     acts = [m for m in marks if m.kind == "date" and m.role == "act"]
     for mark in acts:
-        if mark.last is not None and ref is not None and mark.last >= ref - WINDOW:
+        point = _point(mark)
+        if point is not None and ref is not None and point >= ref - WINDOW:
             return Timing(False, mark.precise, shown(mark))
     for mark in acts:
         if _old(mark, ref):
@@ -269,11 +270,22 @@ def judge_timing(
     return Timing(False, False, "")
 
 
+def _point(mark: TimeMark) -> date | None:
+    """The day a mark stands for: itself, or the middle of the month or year it names
+    ('in February' read on March 3 is weeks ago, not 'the 28th')."""
+    if mark.first is None or mark.last is None:
+        return None
+    if mark.precise:
+        return mark.last
+    return mark.first + (mark.last - mark.first) / 2
+
+
 def _old(mark: TimeMark, ref: date | None) -> bool:
-    if mark.last is None:
+    point = _point(mark)
+    if point is None:
         return False
     if ref is not None:
-        return mark.last < ref - WINDOW
+        return point < ref - WINDOW
     # Without a publication date a year or month alone ('in 2022') still dates the past:
     # news of a new act names the day.
     return not mark.precise

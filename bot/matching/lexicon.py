@@ -104,6 +104,11 @@ class Roles:
     location_before: PhraseTable[bool]
     votes: PhraseTable[bool]
     measure_nouns: PhraseTable[bool]
+    sanctioned_states: frozenset[str]  # codes: 'Iran sanctions' are sanctions on Iran
+    joiners: frozenset[str]  # words that join names into one subject ('and', 'alongside')
+    articles: frozenset[str]  # skipped between a preposition and a name
+    object_markers: frozenset[str]  # Persian 'را' marks the object
+    auxiliaries_first: frozenset[str]  # German auxiliaries before a final participle
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,7 @@ class Lexicon:
     until: PhraseTable[bool]
     events: PhraseTable[bool]
     verbs: PhraseTable[bool]
+    verb_words: tuple[str, ...]  # the entries `verbs` was built from
     measures: PhraseTable[bool]
     participle_endings: tuple[str, ...]  # longest first
     pluperfect: frozenset[str]
@@ -173,6 +179,7 @@ def _compile(raw: Mapping[str, Any]) -> Lexicon:
         until=_table(_list(raw, "until_words")),
         events=_table(_list(raw, "events")),
         verbs=_table(_list(raw, "act_verbs")),
+        verb_words=tuple(_list(raw, "act_verbs")),
         measures=_table(_list(raw, "measure_nouns")),
         participle_endings=tuple(sorted(_list(raw, "participle_endings"), key=len, reverse=True)),
         pluperfect=_singles(_list(raw, "pluperfect")),
@@ -186,6 +193,11 @@ def _compile(raw: Mapping[str, Any]) -> Lexicon:
         roles=Roles(
             **{name: _table(_list(roles, name)) for name in _ROLE_LISTS},
             measure_nouns=_table(_list(raw, "measure_nouns")),
+            sanctioned_states=frozenset(_list(roles, "sanctioned_states")),
+            joiners=_singles(_list(roles, "joiners")),
+            articles=_singles(_list(roles, "articles")),
+            object_markers=_singles(_list(roles, "object_markers")),
+            auxiliaries_first=_singles(_list(roles, "auxiliaries_first")),
         ),
         actor_names=tuple(
             (str(name), str(code))
@@ -204,9 +216,10 @@ def _section(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
 
 def _list(raw: Mapping[str, Any], key: str) -> list[str]:
     value = raw.get(key)
-    if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
-        raise ConfigError(f"acts.yaml: {key} must be a list of words")
-    return [str(v) for v in value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        bad = [v for v in value if not isinstance(v, str)] if isinstance(value, list) else value
+        raise ConfigError(f"acts.yaml: {key} must be a list of words (quote {bad!r})")
+    return value
 
 
 def _table(items: Iterable[str]) -> PhraseTable[bool]:

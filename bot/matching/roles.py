@@ -21,9 +21,6 @@ from itertools import pairwise
 from bot.matching.lexicon import PhraseTable, Roles
 
 PRIVATE = "private"  # a bank, a company, a court: someone who is not a state
-_JOINERS = frozenset(
-    ["and", "the", ",", "и", "і", "i", "und", "et", "e", "y", "a", "та", "ta", "و", "ve"]
-)
 
 
 @dataclass(frozen=True)
@@ -47,13 +44,15 @@ class Cast:
 
 def cast(
     tokens: Sequence[str], lo: int, hi: int, mentions: Sequence[Mention], verbs: Sequence[int],
-    words: Roles, breaks: frozenset[int] = frozenset(),
+    words: Roles, breaks: frozenset[int] = frozenset(), stops: frozenset[int] = frozenset(),
 ) -> Cast:  # fmt: skip
     """Actors and targets of the act whose (first) verb is at verbs[0].
 
-    `breaks` are the tokens that open a clause (after a comma, a dash, a bracket)."""
+    `breaks` are the tokens that open a clause (after a comma, a dash, a bracket);
+    `stops` those after a colon, dash or bracket, which no list of names runs across."""
     shown = [m for m in mentions if not m.hidden]
-    context = _Context(tokens, lo, hi, words, breaks)
+    context = _Context(tokens, lo, hi, words, breaks, stops)
+    context.note_mentions(shown)
     verb = verbs[0] if verbs else None
     actors = _actors(context, shown, verb)
     codes = {a.code for a in actors}
@@ -69,14 +68,21 @@ class _Context:
     """Questions about the words around a mention."""
 
     def __init__(
-        self, tokens: Sequence[str], lo: int, hi: int, words: Roles, breaks: frozenset[int]
+        self,
+        tokens: Sequence[str],
+        lo: int,
+        hi: int,
+        words: Roles,
+        breaks: frozenset[int],
+        stops: frozenset[int],
     ) -> None:
-        self.tokens, self.lo, self.hi, self.words = tokens, lo, hi, words
-        # Where a reason clause ('in response to ...', 'aimed at ...') starts, to its end.
-        self.reasons: list[tuple[int, int]] = []
-        for _, end, _ in words.reason_before.find(tokens, lo, hi):
-            stop = min((b for b in breaks if b > end), default=hi)
-            self.reasons.append((end, stop))
+        self.tokens, self.lo, self.hi, self.words, self.stops = tokens, lo, hi, words, stops
+        self.provokers: set[int] = set()
+        # The name a reason clause points at ('in response to London's ...', 'aimed at
+        # Washington'): the first one within six words of the phrase.
+        self.reasons: list[tuple[int, int]] = [
+            (end, min(end + 6, hi)) for _, end, _ in words.reason_before.find(tokens, lo, hi)
+        ]
         # Clauses that report a vote ('France and Denmark abstained'): voters, not targets.
         edges = [lo, *sorted(b for b in breaks if lo < b < hi), hi]
         self.voting = [
@@ -101,13 +107,23 @@ class _Context:
     def _start(self, m: Mention) -> int:
         """Where the phrase before a name ends: 'on the UK' looks past 'the'."""
         start = m.start
-        if start - 1 >= self.lo and self.tokens[start - 1] == "the":
+        while start - 1 >= self.lo and self.tokens[start - 1] in self.words.articles:
             start -= 1
         return start
 
+    def object_marked(self, m: Mention) -> bool:
+        window = self.tokens[m.end : min(self.hi, m.end + 3)]
+        return any(t in self.words.object_markers for t in window)
+
     def reason(self, m: Mention) -> bool:
-        """In a clause giving the reason: 'in retaliation for London's sanctions'."""
-        return any(a <= m.start < b for a, b in self.reasons)
+        """The name a reason points at: 'in retaliation for London's sanctions'."""
+        return m.start in self.provokers
+
+    def note_mentions(self, mentions: Sequence[Mention]) -> None:
+        """Find, for each reason clause, the first name inside its reach."""
+        self.provokers = {
+            next((m.start for m in mentions if a <= m.start < b), -1) for a, b in self.reasons
+        }
 
     def located(self, m: Mention) -> bool:
         """'in Brussels', 'returning from Germany' (but 'companies in China' is a target)."""
@@ -119,14 +135,6 @@ class _Context:
             and self.words.target_nouns.match_at(self.tokens, before, before + 1) is not None
         )
 
-    def owner(self, m: Mention) -> bool:
-        """'Britain's sanctions list', 'US sanctions': whose measure, not whom it hits."""
-        end = self.after(m)
-        return (
-            end < self.hi
-            and self.words.measure_nouns.match_at(self.tokens, end, end + 1) is not None
-        )
-
     def voter(self, m: Mention) -> bool:
         return any(a <= m.start < b for a, b in self.voting)
 
@@ -135,7 +143,7 @@ class _Context:
             return False
         if self.preceded_by(m, self.words.agent_before, 2):
             return False
-        if self.followed_by(m, self.words.target_nouns):
+        if self.followed_by(m, self.words.target_nouns) or self.object_marked(m):
             return True
         if self.preceded_by(m, self.words.target_before, 3):
             return True
@@ -146,6 +154,8 @@ class _Context:
         if self.followed_by(m, self.words.target_nouns) and not self.followed_by(
             m, self.words.government_nouns
         ):
+            return False
+        if self.object_marked(m):
             return False
         return not (
             self.preceded_by(m, self.words.target_before, 3)
@@ -176,15 +186,35 @@ class _Context:
         return None
 
     def attributed(self, mentions: Sequence[Mention]) -> Mention | None:
-        """'..., Australia's foreign minister said' / 'according to the Russian ministry'."""
-        for m in mentions:
-            end = self.after(m)
-            window = range(end, min(self.hi, end + 5))
-            if any(self.words.attribution.match_at(self.tokens, i, self.hi) for i in window):
-                return m
-            if self.preceded_by(m, self.words.attribution, 4):
-                return m
+        """'..., Australia's foreign minister said' / 'according to the Russian ministry':
+        the name closest before a verb of saying (only its titles between), or right after
+        'according to' / 'said the'."""
+        for start, end, _ in self.words.attribution.find(self.tokens, self.lo, self.hi):
+            before = [m for m in mentions if m.end <= start and start - m.end <= 5]
+            if before and self._only_titles(before[-1], start):
+                return before[-1]
+            after = [m for m in mentions if end <= m.start <= end + 3]
+            if after:
+                return after[0]
         return None
+
+    def _only_titles(self, m: Mention, stop: int) -> bool:
+        """Between a name and a verb of saying: its 's, titles and personal names only."""
+        gap = range(self.after(m), stop)
+        return not any(
+            self.words.measure_nouns.match_at(self.tokens, i, i + 1) is not None for i in gap
+        )
+
+    def owner(self, m: Mention) -> bool:
+        """'Britain's sanctions list', 'US sanctions': whose measure, not whom it hits.
+
+        'Iran sanctions', 'Russia sanctions' name the states they hit."""
+        end = self.after(m)
+        return (
+            end < self.hi
+            and self.words.measure_nouns.match_at(self.tokens, end, end + 1) is not None
+            and m.code not in self.words.sanctioned_states
+        )
 
 
 def _actors(context: _Context, mentions: Sequence[Mention], verb: int | None) -> list[Mention]:
@@ -194,17 +224,24 @@ def _actors(context: _Context, mentions: Sequence[Mention], verb: int | None) ->
     agent = context.agent(verb, mentions)
     if agent is not None:
         return [agent]
+    # German puts the participle last ('Großbritannien hat Sanktionen ... verhängt'): the
+    # subject sits around the auxiliary, so the auxiliary stands in for the verb.
+    first_aux = context.words.auxiliaries_first
+    verb = next((i for i in range(context.lo, verb) if context.tokens[i] in first_aux), verb)
     before = [m for m in mentions if m.end <= verb]
     for m in reversed(before):
         if verb - m.end > 12:
             break
         if context.could_act(m):
             return _with_joined(context, before, m)
-    if context.private_subject(verb):
-        return [Mention(verb, verb, PRIVATE)]
     found = context.attributed(mentions)
     if found is not None:
-        return [found]
+        return [found]  # '..., OFAC announced' also when a bank agreed to pay
+    if context.private_subject(verb):
+        return [Mention(verb, verb, PRIVATE)]
+    owner = next((m for m in reversed(before) if context.owner(m)), None)
+    if owner is not None:
+        return [owner]  # "United Nations sanctions on Iran came back into force"
     if context.noun_subject(verb):
         return []  # 'Sanctions hit Belarus': what follows the verb is hit, not hitting
     for m in mentions:
@@ -219,7 +256,8 @@ def _with_joined(context: _Context, before: Sequence[Mention], subject: Mention)
     edge = subject.start
     for m in reversed([b for b in before if b.end <= subject.start]):
         gap = context.tokens[m.end : edge]
-        if context.could_act(m) and (not gap or all(t in _JOINERS for t in gap)):
+        stopped = any(m.end <= s <= edge for s in context.stops)
+        if context.could_act(m) and not stopped and all(t in context.words.joiners for t in gap):
             out.append(m)
             edge = m.start
         else:
