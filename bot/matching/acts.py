@@ -66,6 +66,11 @@ _SKIP_BEFORE_PARTICIPLE = frozenset(
     ]
 )
 _GERMAN_ARTICLES = frozenset(["die", "der", "den", "des", "dem", "bereits", "schon"])
+# 'The Council decided ...' in an item about the EU is the Council of the EU.
+_EU_BARE = frozenset(("council", "commission"))
+_NOT_EU_COUNCIL = frozenset(
+    ("security", "rights", "federal", "city", "national", "town", "county", "state", "privy")
+)
 
 
 @dataclass(frozen=True)
@@ -192,6 +197,8 @@ class DocActs:
         title = self.doc.fields["title"]
         if title.tokens and lex.commentary_titles.match_at(title.tokens, 0, len(title.tokens)):
             return True
+        if lex.guide_titles.within(title.tokens, 0, len(title.tokens)):
+            return True
         if title.original.rstrip().endswith("?"):
             return True
         text = self.doc.fields["text"]
@@ -312,14 +319,33 @@ class DocActs:
         return out
 
     def _names(self, ft: FieldText, lo: int, hi: int) -> list[tuple[int, int, str]]:
-        """Names of states and bodies, and 'US' written in capitals (folded, it is 'us')."""
+        """Names of states and bodies; 'US' written in capitals (folded, it is 'us'); and
+        'the Council' / 'the Commission' in an item about the EU."""
         found = self.judge.entities.find(ft.tokens, lo, hi)
         taken = {i for start, end, _ in found for i in range(start, end)}
         for i in range(lo, hi):
-            capital = ft.original[ft.starts[i] : ft.ends[i]] == "US"
-            if ft.tokens[i] == "us" and i not in taken and capital:
+            if i in taken:
+                continue
+            token = ft.tokens[i]
+            if token == "us" and ft.original[ft.starts[i] : ft.ends[i]] == "US":
                 found.append((i, i + 1, "US"))
+            elif token in _EU_BARE and self._eu_body(ft, i):
+                found.append((i, i + 1, "EU"))
         return sorted(found)
+
+    def _eu_body(self, ft: FieldText, i: int) -> bool:
+        """'the Council' (not 'the Security Council') in an item that names the EU."""
+        return not (i > 0 and ft.tokens[i - 1] in _NOT_EU_COUNCIL) and self.eu_context
+
+    @cached_property
+    def eu_context(self) -> bool:
+        """Whether the item names the EU or one of its bodies (then 'the Council' is the EU's)."""
+        for field_name in ("title", "text"):
+            ft = self.doc.fields[field_name]
+            names = self.judge.entities.find(ft.tokens, 0, len(ft.tokens))
+            if any(code == "EU" for _, _, code in names):
+                return True
+        return False
 
     def _dateline_end(self, ft: FieldText, key: SentenceKey) -> int:
         """Token index where a dateline opening this sentence ends (lo when there is none)."""

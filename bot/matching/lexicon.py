@@ -97,6 +97,7 @@ class Roles:
     target_before: PhraseTable[bool]
     reason_before: PhraseTable[bool]
     agent_before: PhraseTable[bool]
+    agent_after_participle: frozenset[str]
     attribution: PhraseTable[bool]
     government_nouns: PhraseTable[bool]
     target_nouns: PhraseTable[bool]
@@ -105,10 +106,12 @@ class Roles:
     votes: PhraseTable[bool]
     measure_nouns: PhraseTable[bool]
     sanctioned_states: frozenset[str]  # codes: 'Iran sanctions' are sanctions on Iran
+    participle_endings: tuple[str, ...]
     joiners: frozenset[str]  # words that join names into one subject ('and', 'alongside')
     articles: frozenset[str]  # skipped between a preposition and a name
     object_markers: frozenset[str]  # Persian 'را' marks the object
     auxiliaries_first: frozenset[str]  # German auxiliaries before a final participle
+    noun_like: frozenset[str]  # act verbs that are as often nouns ('list', 'ban', 'target')
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,7 @@ class Lexicon:
     courts: PhraseTable[bool]
     rulings: PhraseTable[bool]
     commentary_titles: PhraseTable[bool]
+    guide_titles: PhraseTable[bool]  # anywhere in a title: 'how to', 'what you need to know'?
     commentary_phrases: PhraseTable[bool]
     calls: PhraseTable[bool]
     roles: Roles
@@ -181,23 +185,27 @@ def _compile(raw: Mapping[str, Any]) -> Lexicon:
         verbs=_table(_list(raw, "act_verbs")),
         verb_words=tuple(_list(raw, "act_verbs")),
         measures=_table(_list(raw, "measure_nouns")),
-        participle_endings=tuple(sorted(_list(raw, "participle_endings"), key=len, reverse=True)),
+        participle_endings=_endings(raw),
         pluperfect=_singles(_list(raw, "pluperfect")),
         modals=_table(_list(raw, "modals")),
         threats=_table(_list(raw, "threats")),
         courts=_table(_list(raw, "court_words")),
         rulings=_table(_list(raw, "rulings")),
         commentary_titles=_table(_list(raw, "commentary_titles")),
+        guide_titles=_table(_list(raw, "guide_titles")),
         commentary_phrases=_table(_list(raw, "commentary_phrases")),
         calls=_table(_list(raw, "call_words")),
         roles=Roles(
             **{name: _table(_list(roles, name)) for name in _ROLE_LISTS},
             measure_nouns=_table(_list(raw, "measure_nouns")),
             sanctioned_states=frozenset(_list(roles, "sanctioned_states")),
+            participle_endings=_endings(raw),
             joiners=_singles(_list(roles, "joiners")),
             articles=_singles(_list(roles, "articles")),
             object_markers=_singles(_list(roles, "object_markers")),
             auxiliaries_first=_singles(_list(roles, "auxiliaries_first")),
+            noun_like=_singles(_list(roles, "noun_like")),
+            agent_after_participle=_singles(_list(roles, "agent_after_participle")),
         ),
         actor_names=tuple(
             (str(name), str(code))
@@ -224,6 +232,10 @@ def _list(raw: Mapping[str, Any], key: str) -> list[str]:
 
 def _table(items: Iterable[str]) -> PhraseTable[bool]:
     return PhraseTable((item, True) for item in items)
+
+
+def _endings(raw: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(sorted(_list(raw, "participle_endings"), key=len, reverse=True))
 
 
 def _singles(items: Iterable[str]) -> frozenset[str]:

@@ -53,8 +53,15 @@ def cast(
     shown = [m for m in mentions if not m.hidden]
     context = _Context(tokens, lo, hi, words, breaks, stops)
     context.note_mentions(shown)
-    verb = verbs[0] if verbs else None
-    actors = _actors(context, shown, verb)
+    # 'The President signed a decree by which Ukraine imposed ...': the first verb whose
+    # subject is a state or body is the act's.
+    actors: list[Mention] = []
+    for n, verb in enumerate(verbs or [None]):
+        if n and verb is not None and tokens[verb] in words.noun_like:
+            continue  # 'to Russia's sanctions list': a later 'list' is the noun
+        actors = _actors(context, shown, verb)
+        if actors:
+            break
     codes = {a.code for a in actors}
     targets = [m for m in shown if m.code not in codes and context.target(m)]
     return Cast(_codes(actors), _codes(targets), any(a.code == PRIVATE for a in actors))
@@ -78,6 +85,7 @@ class _Context:
     ) -> None:
         self.tokens, self.lo, self.hi, self.words, self.stops = tokens, lo, hi, words, stops
         self.provokers: set[int] = set()
+        self.heads: dict[int, Mention] = {}  # start of a name -> the first name of its list
         # The name a reason clause points at ('in response to London's ...', 'aimed at
         # Washington'): the first one within six words of the phrase.
         self.reasons: list[tuple[int, int]] = [
@@ -102,7 +110,8 @@ class _Context:
         return end < self.hi and table.match_at(self.tokens, end, self.hi) is not None
 
     def preceded_by(self, m: Mention, table: PhraseTable[bool], reach: int = 4) -> bool:
-        return table.ends_at(self.tokens, self._start(m), self.lo, reach)
+        head = self.heads.get(m.start, m)
+        return table.ends_at(self.tokens, self._start(head), self.lo, reach)
 
     def _start(self, m: Mention) -> int:
         """Where the phrase before a name ends: 'on the UK' looks past 'the'."""
@@ -120,7 +129,14 @@ class _Context:
         return m.start in self.provokers
 
     def note_mentions(self, mentions: Sequence[Mention]) -> None:
-        """Find, for each reason clause, the first name inside its reach."""
+        """Find, for each reason clause, the first name inside its reach; and the first name
+        of each list of names ('in Russia, China and the UAE'), whose context they share."""
+        self.heads = {}
+        for before, m in pairwise(mentions):
+            gap = self.tokens[before.end : m.start]
+            stopped = any(before.end <= s <= m.start for s in self.stops)
+            if before.end <= m.start and not stopped and all(t in self.words.joiners for t in gap):
+                self.heads[m.start] = self.heads.get(before.start, before)
         self.provokers = {
             next((m.start for m in mentions if a <= m.start < b), -1) for a, b in self.reasons
         }
@@ -141,7 +157,7 @@ class _Context:
     def target(self, m: Mention) -> bool:
         if self.reason(m) or self.voter(m) or self.owner(m):
             return False
-        if self.preceded_by(m, self.words.agent_before, 2):
+        if self.agented(m):
             return False
         if self.followed_by(m, self.words.target_nouns) or self.object_marked(m):
             return True
@@ -155,13 +171,13 @@ class _Context:
             m, self.words.government_nouns
         ):
             return False
-        if self.object_marked(m):
-            return False
+        if self.object_marked(m) or self.preceded_by(m, self.words.location_before, 3):
+            return False  # 'entities in Russia' are hit, 'in Brussels' is a place
         return not (
             self.preceded_by(m, self.words.target_before, 3)
             or self.reason(m)
             or self.located(m)
-            or self.preceded_by(m, self.words.agent_before, 2)
+            or self.agented(m)
         )
 
     def private_subject(self, verb: int) -> bool:
@@ -179,9 +195,18 @@ class _Context:
             and self.words.measure_nouns.match_at(self.tokens, before, verb) is not None
         )
 
+    def agented(self, m: Mention) -> bool:
+        """'sanctioned by the UK', 'impuestas por Occidente' (but 'Comércio da China' is 'of')."""
+        if self.preceded_by(m, self.words.agent_before, 2):
+            return True
+        start = self._start(m)
+        if start - 2 < self.lo or self.tokens[start - 1] not in self.words.agent_after_participle:
+            return False
+        return self.tokens[start - 2].endswith(self.words.participle_endings)
+
     def agent(self, verb: int, mentions: Sequence[Mention]) -> Mention | None:
         for m in mentions:
-            if verb < m.start <= verb + 8 and self.preceded_by(m, self.words.agent_before, 2):
+            if verb < m.start <= verb + 8 and self.agented(m):
                 return m
         return None
 
