@@ -187,6 +187,18 @@ class _Context:
             for i in range(max(self.lo, verb - 3), verb)
         )
 
+    def subject_follows(self, verb: int) -> bool:
+        """Whether the language may put the subject after this verb: a verb opening the
+        sentence ('فرضت بريطانيا', 'Verhängt hat ...'), Arabic script, a German auxiliary."""
+        token = self.tokens[verb]
+        after = self.tokens[verb + 1] if verb + 1 < self.hi else ""
+        return (
+            verb - self.lo <= 1
+            or token in self.words.auxiliaries_first
+            or after in ("die", "der", "das")  # 'am Montag verhängte die EU ...'
+            or any("\u0600" <= c <= "\u06ff" for c in token)
+        )
+
     def noun_subject(self, verb: int) -> bool:
         """A measure noun right before the verb is its subject ('sanctions target ...')."""
         before = verb - 1
@@ -267,8 +279,8 @@ def _actors(context: _Context, mentions: Sequence[Mention], verb: int | None) ->
     owner = next((m for m in reversed(before) if context.owner(m)), None)
     if owner is not None:
         return [owner]  # "United Nations sanctions on Iran came back into force"
-    if context.noun_subject(verb):
-        return []  # 'Sanctions hit Belarus': what follows the verb is hit, not hitting
+    if context.noun_subject(verb) or not context.subject_follows(verb):
+        return []  # 'Sanctions hit Belarus', 'the parliament labelled Belarus ...'
     for m in mentions:
         if verb < m.start <= verb + 3 and context.could_act(m):
             return [m]  # 'فرضت بريطانيا عقوبات', 'am Montag verhängte die EU ...'
