@@ -267,8 +267,8 @@ def _actors(context: _Context, mentions: Sequence[Mention], verb: int | None) ->
     verb = next((i for i in range(context.lo, verb) if context.tokens[i] in first_aux), verb)
     before = [m for m in mentions if m.end <= verb]
     for m in reversed(before):
-        if verb - m.end > 12:
-            break
+        if verb - m.end > 12 or any(m.end <= stop <= verb for stop in context.stops):
+            break  # too far, or in another clause ('... the final; the team was sanctioned')
         if context.could_act(m):
             return _with_joined(context, before, m)
     found = context.attributed(mentions)
