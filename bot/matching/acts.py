@@ -191,6 +191,15 @@ class DocActs:
         return max(days, default=None)
 
     @cached_property
+    def opinion(self) -> bool:
+        """An opinion piece ('Opinion:', 'Editorial:', 'Kommentar:'): no act of its own."""
+        title = self.doc.fields["title"]
+        lex = self.judge.lexicon
+        return bool(title.tokens) and lex.opinion_titles.match_at(
+            title.tokens, 0, len(title.tokens)
+        ) is not None
+
+    @cached_property
     def commentary(self) -> bool:
         """Opinion, analysis, guidance, an outlook or a blog post, not a news report."""
         lex = self.judge.lexicon
@@ -276,11 +285,14 @@ class DocActs:
         gaps = {i: ft.original[ft.ends[i - 1] : ft.starts[i]] for i in range(lo + 1, hi)}
         breaks = frozenset(i for i, gap in gaps.items() if any(c in ',;:—–()"“”«»' for c in gap))
         stops = frozenset(i for i, gap in gaps.items() if any(c in ";:—–()" for c in gap))
+        # 'are expected to approve a new round of listings': a noun-like form ('listings',
+        # 'ban') next to a modal or a participle states nothing.
+        strong = [v for v in stated if tokens[v] not in lex.roles.noun_like]
         return SentenceAct(
             key=key,
             verbs=tuple(stated),
-            told_as_past=bool(verbs) and not stated and past,
-            hypothetical=bool(verbs) and not stated and modal and not calls,
+            told_as_past=bool(verbs) and not strong and past,
+            hypothetical=bool(verbs) and not strong and modal and not calls,
             timing=timing,
             section=self.sections.get(key[1], "") if key[0] == "text" else "",
             threat=lex.threats.within(tokens, lo, first),
@@ -396,6 +408,8 @@ class DocActs:
         if policy.new_only:
             if act.background or act.threat or act.court or act.meta or act.hypothetical:
                 return False
+            if self.opinion:
+                return False
             if self.commentary and not act.timing.anchored:
                 return False
         actors = set(act.cast.actors)
@@ -458,7 +472,7 @@ def _modal(tokens: Sequence[str], lo: int, i: int, lex: Lexicon) -> bool:
 
     'May' after 'in' or before a number is the month."""
     for j in range(max(lo, i - 3), i):
-        if lex.modals.match_at(tokens, j, j + 1) is None:
+        if lex.modals.match_at(tokens, j, i) is None:  # 'could', 'expected to'
             continue
         month = tokens[j] == "may" and (
             (j > lo and tokens[j - 1] in lex.month_before)

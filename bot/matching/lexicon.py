@@ -139,6 +139,7 @@ class Lexicon:
     threats: PhraseTable[bool]
     courts: PhraseTable[bool]
     rulings: PhraseTable[bool]
+    opinion_titles: PhraseTable[bool]
     commentary_titles: PhraseTable[bool]
     guide_titles: PhraseTable[bool]  # anywhere in a title: 'how to', 'what you need to know'?
     commentary_phrases: PhraseTable[bool]
@@ -191,6 +192,7 @@ def _compile(raw: Mapping[str, Any]) -> Lexicon:
         threats=_table(_list(raw, "threats")),
         courts=_table(_list(raw, "court_words")),
         rulings=_table(_list(raw, "rulings")),
+        opinion_titles=_table(_list(raw, "opinion_titles")),
         commentary_titles=_table(_list(raw, "commentary_titles")),
         guide_titles=_table(_list(raw, "guide_titles")),
         commentary_phrases=_table(_list(raw, "commentary_phrases")),

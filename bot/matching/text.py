@@ -30,6 +30,33 @@ _ABBREVIATION_WORDS = """
     e.g i.e u.s u.k u.n e.u a.m p.m ca op cit ibid viz
 """
 ABBREVIATIONS = frozenset(_ABBREVIATION_WORDS.split())
+# Words before a German ordinal ('das 17. Sanktionspaket'); Polish, Czech and Slovak
+# ordinals are followed by a lower-case word and need no list.
+_ORDINAL_BEFORE = frozenset(
+    [
+        "das",
+        "der",
+        "die",
+        "den",
+        "dem",
+        "des",
+        "am",
+        "im",
+        "zum",
+        "zur",
+        "vom",
+        "beim",
+        "ab",
+        "bis",
+        "seit",
+        "ihr",
+        "ihres",
+        "sein",
+        "seines",
+        "ein",
+        "einem",
+    ]
+)
 
 
 class _FoldTable(dict[int, str]):
@@ -217,4 +244,12 @@ def _is_abbreviation(text: str, period: int) -> bool:
         return False
     if "." in word and all(len(part) <= 2 for part in word.split(".")):
         return True  # dotted abbreviation: "U.S.", "e.g."
+    if word.isdigit() and len(word) <= 3:
+        return _ordinal(text, period - len(run))
     return word in ABBREVIATIONS
+
+
+def _ordinal(text: str, start: int) -> bool:
+    """'das 17. Sanktionspaket', 'am 24. Februar': a German ordinal after an article."""
+    previous = text[: max(start - 1, 0)].rsplit(None, 1)
+    return bool(previous) and previous[-1].casefold() in _ORDINAL_BEFORE
