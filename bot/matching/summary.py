@@ -18,6 +18,7 @@ from bot.matching.query import (
     Scope,
     Within,
 )
+from bot.matching.text import words
 from bot.models import Field, Match, Rule, Witness
 
 SUMMARY_LIMIT = 400
@@ -95,7 +96,12 @@ class Summarizer:
             shared = self._shared[ids] = self._share(witnesses, verdict)
         explanation = shared.explained.get(id(node))
         if explanation is None:
-            explanation = in_words(shared.explainer.explain(node, None) or "", verdict)
+            explained = None
+            if verdict is not None and verdict.new:
+                explained = in_one_sentence(witnesses, verdict.sentence)
+            if explained is None:
+                explained = shared.explainer.explain(node, None) or ""
+            explanation = in_words(explained, verdict)
             shared.explained[id(node)] = explanation
         return shared.countries, shared.summary, shared.highlights, explanation
 
@@ -318,6 +324,27 @@ _COMPOUND = (" + ", " within ", " in one ", " in the ")
 
 def _group(text: str) -> str:
     return f"({text})" if any(op in text for op in _COMPOUND) else text
+
+
+MAX_SHOWN = 5  # terms named in a sentence explanation: it must fit a phone's line or two
+
+
+def in_one_sentence(witnesses: Sequence[Witness], key: SentenceKey) -> str | None:
+    """A pack's explanation: the terms that met in the act sentence, in reading order
+    ('EU + adopted + restrictive measures in one sentence'); None if fewer than two."""
+    shown: dict[str, str] = {}
+    for w in sorted((w for w in witnesses if _key(w) == key), key=lambda w: w.start):
+        shown.setdefault(w.surface.casefold(), w.surface)
+    folded = {k: " " + " ".join(words(k)) + " " for k in shown}
+    # 'EU' inside 'EU-Außenminister' is shown by it
+    kept = [
+        v for k, v in shown.items() if not any(o != k and folded[k] in f for o, f in folded.items())
+    ]
+    if len(kept) < 2:
+        return None
+    surfaces = kept[:MAX_SHOWN]
+    where = "the title" if key[0] == "title" else "one sentence"
+    return f"{' + '.join(surfaces)} in {where}"
 
 
 def in_words(explained: str, verdict: Verdict | None) -> str:
