@@ -201,3 +201,33 @@ def test_load_corpus_duplicates_blank_lines_and_missing_file(tmp_path: Path) -> 
         load_corpus(path)
     with pytest.raises(UserInputError, match="cannot read"):
         load_corpus(tmp_path / "missing.jsonl")
+
+
+def test_items_carry_publication_dates_and_languages(tmp_path: Path) -> None:
+    path = tmp_path / "c.jsonl"
+    rows = [
+        {"id": "a", "title": "t", "packs": [], "published": "2025-02-24", "lang": "de"},
+        {"id": "b", "title": "t", "packs": [], "date": "2025-02-24T10:00:00Z"},
+        {"id": "c", "title": "t", "packs": []},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    a, b, c = load_corpus(path)
+    assert a.published is not None and a.published.tzinfo is not None and a.lang == "de"
+    assert b.published is not None and b.published.hour == 10
+    assert c.published is None and c.document().published is None
+    assert a.document().published == a.published
+    path.write_text(json.dumps({"id": "x", "title": "t", "packs": [], "published": "soon"}))
+    with pytest.raises(UserInputError, match="ISO date"):
+        load_corpus(path)
+
+
+def test_report_has_figures_per_language(packs: list[Pack], gaz: Gazetteer) -> None:
+    items = [
+        CorpusItem("de", "", "Die EU hat am Montag neue Sanktionen gegen Russland beschlossen.",
+                   ("eu-sanctions",), lang="de"),
+        CorpusItem("en", "", "The weather was fine in Brussels.", (), lang="en"),
+    ]
+    report = evaluate(items, packs, gaz)
+    assert set(report.languages) == {"de", "en", NOT_ENGLISH}
+    assert report.languages["de"].tp == 1 and report.languages[NOT_ENGLISH].tp == 1
+    assert "items by language:" in format_report(report)

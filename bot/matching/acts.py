@@ -475,7 +475,7 @@ def _modal(tokens: Sequence[str], lo: int, i: int, lex: Lexicon) -> bool:
         if lex.modals.match_at(tokens, j, i) is None:  # 'could', 'expected to'
             continue
         month = tokens[j] == "may" and (
-            (j > lo and tokens[j - 1] in lex.month_before)
+            (j > lo and (tokens[j - 1] in lex.month_before or tokens[j - 1].isdigit()))
             or (j + 1 < len(tokens) and tokens[j + 1].isdigit())
         )
         # 'said Japan would ban': a decision reported in the past, not a possibility

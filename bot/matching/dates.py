@@ -104,7 +104,10 @@ def _calendar(
     """A calendar expression starting at token i."""
     day = _day(tokens[i])
     if day is not None and i + 1 < hi:
-        month = lex.months.match_at(tokens, i + 1, hi)
+        j = i + 1
+        while j < hi - 1 and tokens[j] in _CONNECTORS:
+            j += 1  # '24 de febrero', '24th of February'
+        month = lex.months.match_at(tokens, j, hi)
         if month is not None:  # 24 February [2025]
             end, m = month
             year, end = _year_after(tokens, end, hi, lex)
