@@ -327,6 +327,7 @@ def _group(text: str) -> str:
 
 
 MAX_SHOWN = 5  # terms named in a sentence explanation: it must fit a phone's line or two
+_ARTICLES = frozenset(("the", "a", "an"))  # 'The Council' is shown by 'Council of the EU'
 
 
 def in_one_sentence(witnesses: Sequence[Witness], key: SentenceKey) -> str | None:
@@ -335,7 +336,7 @@ def in_one_sentence(witnesses: Sequence[Witness], key: SentenceKey) -> str | Non
     shown: dict[str, str] = {}
     for w in sorted((w for w in witnesses if _key(w) == key), key=lambda w: w.start):
         shown.setdefault(w.surface.casefold(), w.surface)
-    folded = {k: " " + " ".join(words(k)) + " " for k in shown}
+    folded = {k: " " + " ".join(w for w in words(k) if w not in _ARTICLES) + " " for k in shown}
     # 'EU' inside 'EU-Außenminister' is shown by it
     kept = [
         v for k, v in shown.items() if not any(o != k and folded[k] in f for o, f in folded.items())
