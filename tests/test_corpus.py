@@ -223,8 +223,13 @@ def test_items_carry_publication_dates_and_languages(tmp_path: Path) -> None:
 
 def test_report_has_figures_per_language(packs: list[Pack], gaz: Gazetteer) -> None:
     items = [
-        CorpusItem("de", "", "Die EU hat am Montag neue Sanktionen gegen Russland beschlossen.",
-                   ("eu-sanctions",), lang="de"),
+        CorpusItem(
+            "de",
+            "",
+            "Die EU hat am Montag neue Sanktionen gegen Russland beschlossen.",
+            ("eu-sanctions",),
+            lang="de",
+        ),
         CorpusItem("en", "", "The weather was fine in Brussels.", (), lang="en"),
     ]
     report = evaluate(items, packs, gaz)

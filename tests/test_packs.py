@@ -243,9 +243,7 @@ def test_include_brings_shared_term_lists(tmp_path: Path) -> None:
         ("v.yaml", None, "list of vocabulary file paths"),
     ],
 )
-def test_bad_includes(
-    tmp_path: Path, include: str, vocabulary: str | None, message: str
-) -> None:
+def test_bad_includes(tmp_path: Path, include: str, vocabulary: str | None, message: str) -> None:
     if vocabulary is not None:
         write(tmp_path, "v.yaml", vocabulary)
     body = GOOD.replace("terms:\n", f"include: {include}\nterms:\n")

@@ -175,6 +175,8 @@ class DocActs:
     judge: Judge
     doc: Analyzed
     _cache: dict[tuple[SentenceKey, int], SentenceAct] = field(default_factory=dict)
+    _time_cache: dict[tuple[SentenceKey, date | None], list[TimeMark]] = field(default_factory=dict)
+    _leads: dict[tuple[SentenceKey, ...], Verdict | None] = field(default_factory=dict)
 
     @cached_property
     def reference(self) -> date | None:
@@ -195,9 +197,10 @@ class DocActs:
         """An opinion piece ('Opinion:', 'Editorial:', 'Kommentar:'): no act of its own."""
         title = self.doc.fields["title"]
         lex = self.judge.lexicon
-        return bool(title.tokens) and lex.opinion_titles.match_at(
-            title.tokens, 0, len(title.tokens)
-        ) is not None
+        return (
+            bool(title.tokens)
+            and lex.opinion_titles.match_at(title.tokens, 0, len(title.tokens)) is not None
+        )
 
     @cached_property
     def commentary(self) -> bool:
@@ -241,6 +244,9 @@ class DocActs:
 
     def _timeline_entry(self, ft: FieldText, sentence: int, p_lo: int) -> bool:
         """'24 February — The Council approved ...': an old date heading a paragraph."""
+        first = ft.tokens[p_lo] if p_lo < len(ft.tokens) else ""
+        if not (first[:1].isdigit() or self.judge.lexicon.months.starts(first)):
+            return False  # most paragraphs: no date can open them
         marks = [m for m in self._marks(("text", sentence), self.reference) if m.start == p_lo]
         if not marks or marks[0].kind != "date":
             return False
@@ -254,9 +260,14 @@ class DocActs:
         return [(f, i) for f in ("title", "text") for i in range(len(self.doc.fields[f].sentences))]
 
     def _marks(self, key: SentenceKey, ref: date | None) -> list[TimeMark]:
-        ft = self.doc.fields[key[0]]
-        lo, hi = ft.sentence_tokens[key[1]]
-        return time_marks(ft.tokens, lo, hi, self.judge.lexicon, ref)
+        found = self._time_cache.get((key, ref))
+        if found is None:
+            ft = self.doc.fields[key[0]]
+            lo, hi = ft.sentence_tokens[key[1]]
+            found = self._time_cache[(key, ref)] = time_marks(
+                ft.tokens, lo, hi, self.judge.lexicon, ref
+            )
+        return found
 
     def sentence(self, key: SentenceKey, verbs: tuple[str, ...] = ()) -> SentenceAct:
         """The act of one sentence, reading the layer's act verbs and a pack's own `verbs`
@@ -391,12 +402,23 @@ class DocActs:
 
     def lead(self, witnesses: Sequence[Witness]) -> Verdict | None:
         """For a /watch: the carrying sentence that best reports an act (never a meta one)."""
-        keys = self.carriers(witnesses)
-        ranked = sorted(keys, key=lambda k: self._lead_rank(self.sentence(k)))
-        if not ranked or self.sentence(ranked[0]).meta:
+        keys = tuple(self.carriers(witnesses))
+        if keys not in self._leads:  # watches that matched the same sentences share a lead
+            self._leads[keys] = self._best_lead(keys)
+        return self._leads[keys]
+
+    def _best_lead(self, keys: Sequence[SentenceKey]) -> Verdict | None:
+        best: tuple[tuple[bool, bool, bool], SentenceKey] | None = None
+        for key in keys:  # the first in carrier order of the best rank; stop at a perfect one
+            rank = self._lead_rank(self.sentence(key))
+            if best is None or rank < best[0]:
+                best = (rank, key)
+            if not any(rank):
+                break
+        if best is None or best[0][0]:
             return None
-        act = self.sentence(ranked[0])
-        return Verdict(ranked[0], act.cast.actors, act.cast.targets, act.timing.reason, False)
+        act = self.sentence(best[1])
+        return Verdict(best[1], act.cast.actors, act.cast.targets, act.timing.reason, False)
 
     @staticmethod
     def _lead_rank(act: SentenceAct) -> tuple[bool, bool, bool]:

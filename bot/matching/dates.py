@@ -84,16 +84,19 @@ def time_marks(
         if start not in taken:
             marks.append(TimeMark(start, end, "past"))
             taken.update(range(start, end))
-    i = lo
-    while i < hi:
-        found = None if i in taken else _calendar(tokens, i, hi, lex, reference)
-        if found is None:
-            i += 1
+    # A calendar expression starts with a number or a month's name: test only those tokens.
+    months = lex.months
+    after = lo
+    for i in range(lo, hi):
+        token = tokens[i]
+        if i < after or i in taken or not (token[:1].isdigit() or months.starts(token)):
             continue
-        mark = _with_role(found, tokens, lo, lex)
-        marks.append(mark)
-        taken.update(range(mark.start, mark.end))
-        i = mark.end
+        found = _calendar(tokens, i, hi, lex, reference)
+        if found is not None:
+            mark = _with_role(found, tokens, lo, lex)
+            marks.append(mark)
+            taken.update(range(mark.start, mark.end))
+            after = mark.end
     marks.sort(key=lambda m: m.start)
     return marks
 

@@ -46,6 +46,17 @@ class PhraseTable(Generic[V]):
             return
         self._exact.setdefault(tokens[0], []).append((tuple(tokens[1:]), prefix, value))
 
+    def starts(self, token: str) -> bool:
+        """Whether some phrase may start with `token` (a dict lookup, before match_at)."""
+        return token in self._exact or (bool(self._stems) and token[:MIN_STEM] in self._stems)
+
+    def _candidates(self, tokens: Sequence[str], lo: int, hi: int) -> list[int]:
+        # Most tokens start no phrase: filter them with set lookups before any Python call.
+        exact, stems = self._exact, self._stems
+        if not stems:
+            return [i for i in range(lo, hi) if tokens[i] in exact]
+        return [i for i in range(lo, hi) if tokens[i] in exact or tokens[i][:MIN_STEM] in stems]
+
     def match_at(self, tokens: Sequence[str], i: int, hi: int) -> tuple[int, V] | None:
         """The longest phrase starting at token `i` (ending before `hi`): (end, value)."""
         token = tokens[i]
@@ -53,8 +64,14 @@ class PhraseTable(Generic[V]):
             end = i + 1 + len(rest)
             if end > hi:
                 continue
-            if all(_same(tokens[i + 1 + k], word, prefix and k == len(rest) - 1)
-                   for k, word in enumerate(rest)):  # fmt: skip
+            if not rest:
+                return end, value
+            if not prefix:  # slices compare in C: this runs for every candidate token
+                if tuple(tokens[i + 1 : end]) == rest:
+                    return end, value
+            elif tuple(tokens[i + 1 : end - 1]) == rest[:-1] and tokens[end - 1].startswith(
+                rest[-1]
+            ):
                 return end, value
         for stem, value in self._stems.get(token[:MIN_STEM], ()):
             if token.startswith(stem):
@@ -64,30 +81,28 @@ class PhraseTable(Generic[V]):
     def find(self, tokens: Sequence[str], lo: int, hi: int) -> list[tuple[int, int, V]]:
         """Non-overlapping occurrences in tokens[lo:hi], left to right, longest first."""
         out: list[tuple[int, int, V]] = []
-        i = lo
-        while i < hi:
-            hit = self.match_at(tokens, i, hi)
-            if hit is None:
-                i += 1
+        after = lo  # phrases do not overlap: skip starts inside the last one found
+        for i in self._candidates(tokens, lo, hi):
+            if i < after:
                 continue
-            out.append((i, hit[0], hit[1]))
-            i = hit[0]
+            hit = self.match_at(tokens, i, hi)
+            if hit is not None:
+                out.append((i, hit[0], hit[1]))
+                after = hit[0]
         return out
 
     def ends_at(self, tokens: Sequence[str], end: int, lo: int, reach: int = 4) -> bool:
         """Whether some phrase ends exactly at `end` (starting at or after `lo`)."""
         return any(
             (hit := self.match_at(tokens, start, end)) is not None and hit[0] == end
-            for start in range(max(lo, end - reach), end)
+            for start in self._candidates(tokens, max(lo, end - reach), end)
         )
 
     def within(self, tokens: Sequence[str], lo: int, hi: int) -> bool:
         """Whether any phrase occurs in tokens[lo:hi]."""
-        return any(self.match_at(tokens, i, hi) is not None for i in range(lo, hi))
-
-
-def _same(token: str, word: str, prefix: bool) -> bool:
-    return token.startswith(word) if prefix else token == word
+        return any(
+            self.match_at(tokens, i, hi) is not None for i in self._candidates(tokens, lo, hi)
+        )
 
 
 @dataclass(frozen=True)
