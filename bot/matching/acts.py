@@ -24,7 +24,7 @@ still lead with the act sentence and their alerts carry its actors and targets.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -86,7 +86,12 @@ class SentenceAct:
     threat: bool
     court: bool
     meta: bool  # the item talking about itself ('In this post, we describe ...')
-    cast: Cast
+    read_cast: Callable[[], Cast] = field(repr=False, compare=False)
+
+    @cached_property
+    def cast(self) -> Cast:
+        """Who acts and who is aimed at (read on first use: most sentences never need it)."""
+        return self.read_cast()
 
     @property
     def background(self) -> str:
@@ -286,16 +291,21 @@ class DocActs:
         ref = self.reference
         marks = self._marks(key, ref)
         timing = judge_timing(marks, tokens, ref, ft.original, ft.starts, ft.ends)
-        mentions = self._mentions(ft, lo, hi, key)
+        mentions = self._mentions(ft, lo, hi, key) if key[0] == "title" else None
         verbs = [start for start, _, _ in verb_table.find(tokens, lo, hi)]
-        if key[0] == "title":  # 'UK sanctions Iranian officials': the headline's verb
+        if mentions is not None:  # 'UK sanctions Iranian officials': the headline's verb
             verbs = sorted({*verbs, *_headline_verbs(tokens, mentions)})
         stated, past, modal = self._verb_kinds(ft, lo, verbs)
         calls = lex.calls.within(tokens, lo, hi)
         first = stated[0] if stated else hi
-        gaps = {i: ft.original[ft.ends[i - 1] : ft.starts[i]] for i in range(lo + 1, hi)}
-        breaks = frozenset(i for i, gap in gaps.items() if any(c in ',;:—–()"“”«»' for c in gap))
-        stops = frozenset(i for i, gap in gaps.items() if any(c in ";:—–()" for c in gap))
+
+        def read_cast() -> Cast:  # who acts on whom: read only for a sentence that is chosen
+            found = self._mentions(ft, lo, hi, key) if mentions is None else mentions
+            gaps = {i: ft.original[ft.ends[i - 1] : ft.starts[i]] for i in range(lo + 1, hi)}
+            breaks = frozenset(i for i, g in gaps.items() if any(c in ',;:—–()"“”«»' for c in g))
+            stops = frozenset(i for i, g in gaps.items() if any(c in ";:—–()" for c in g))
+            return cast(tokens, lo, hi, found, stated or verbs, lex.roles, breaks, stops)
+
         # 'are expected to approve a new round of listings': a noun-like form ('listings',
         # 'ban') next to a modal or a participle states nothing.
         strong = [v for v in stated if tokens[v] not in lex.roles.noun_like]
@@ -309,7 +319,7 @@ class DocActs:
             threat=lex.threats.within(tokens, lo, first),
             court=lex.courts.within(tokens, lo, hi) and lex.rulings.within(tokens, lo, hi),
             meta=lex.commentary_phrases.within(tokens, lo, hi),
-            cast=cast(tokens, lo, hi, mentions, stated or verbs, lex.roles, breaks, stops),
+            read_cast=read_cast,
         )
 
     def _verb_kinds(
