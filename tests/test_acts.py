@@ -118,3 +118,75 @@ def test_rules_without_a_policy_never_load_the_act_layer(gaz: Gazetteer) -> None
     engine = Engine.compile([WATCH], gaz)
     engine.match(Document(id="d", title="", text="The EU adopted sanctions in 2014."))
     assert "judge" not in vars(engine)  # built lazily: only pack matches need it
+
+
+# Any item that names the EU: the watch matches it; the pack only when it reports a new act.
+NAMED = Rule(key="pack:n", name="n", query="@body:EU", act=ActPolicy(actors=("EU",)))
+NAMED_WATCH = Rule(key="watch:n", name="n", query="@body:EU", chat_id=1)
+
+
+@pytest.fixture(scope="module")
+def named(gaz: Gazetteer) -> Engine:
+    return Engine.compile([NAMED, NAMED_WATCH], gaz)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the act another one answered: to the end of the sentence ...
+        "Iran listed 30 officials. It came two days after the EU imposed sanctions on Iran.",
+        "The step came hours after EU ministers agreed sanctions on Tehran, and the EU added "
+        "more names.",
+        # ... a relative clause on the measure, a far German pluperfect, Persian pluperfect
+        "Bern took over the package of sanctions, which the EU adopted on Monday.",
+        "Die EU hatte am Montag weitere iranische Funktionäre auf ihre Sanktionsliste gesetzt.",
+        "این اقدام پس از آن انجام شد که اتحادیه اروپا ۳۰ مقام ایرانی را تحریم کرده بود.",
+        # the invasion as the time of the act
+        "When the EU imposed sanctions after the invasion, airlines lost their routes.",
+    ],
+)
+def test_acts_told_as_context_do_not_fire_the_pack(named: Engine, text: str) -> None:
+    assert fired(named, text) == {"watch:n"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "After Russia attacked Kyiv again, the EU adopted sanctions against 20 officials.",
+        "Die EU hat am Montag weitere iranische Funktionäre auf ihre Sanktionsliste gesetzt.",
+        "اتحادیه اروپا روز دوشنبه ۳۰ مقام ایرانی را تحریم کرد.",
+    ],
+)
+def test_the_same_acts_told_as_news_fire_it(named: Engine, text: str) -> None:
+    assert fired(named, text) == {"pack:n", "watch:n"}
+
+
+def test_a_noun_before_of_is_not_a_verb(gaz: Gazetteer) -> None:
+    rule = Rule(
+        key="pack:c",
+        name="c",
+        query="(Russia /s sanctions /s signs)",
+        act=ActPolicy(actors=("RU",), verbs=("signs",)),
+    )
+    engine = Engine.compile([rule], gaz)
+    said = "The EU said its sanctions were working and Russia's economy showed signs of strain."
+    assert fired(engine, said) == set()
+    assert fired(engine, "Russia signs a decree on new sanctions against EU officials.") == {
+        "pack:c"
+    }
+
+
+@pytest.mark.parametrize(
+    ("title", "fires"),
+    [
+        ("EU sanctions 21 individuals over hybrid threats", True),
+        ("EU sanctions envoy visits Central Asia", False),
+        ("EU sanctions remain, spokesperson says", False),
+    ],
+)
+def test_a_headline_s_sanctions_is_a_verb_only_before_its_object(
+    gaz: Gazetteer, title: str, fires: bool
+) -> None:
+    rule = Rule(key="pack:h", name="h", query='title:"EU sanctions"', act=ActPolicy(actors=("EU",)))
+    engine = Engine.compile([rule], gaz)
+    assert bool(fired(engine, "No details were given.", title=title)) is fires

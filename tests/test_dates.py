@@ -78,8 +78,13 @@ def test_since_until_events_and_legal_numbers_are_not_the_act_s_date(lex: Lexico
         m.role for m in marks(lex, "sanctions in place since 2014 were extended until 31 July 2025")
     }
     assert roles == {"since", "until"}
-    (event,) = marks(lex, "after the invasion in February 2022 the EU")
+    (event,) = marks(lex, "the invasion in February 2022 had begun")
     assert event.role == "event"
+    # 'after the invasion' itself tells the past, like 'last year'
+    assert [m.kind for m in marks(lex, "after the invasion in February 2022 the EU")] == [
+        "past",
+        "date",
+    ]
     assert marks(lex, "Council Decision 2014/512 amended") == []
     assert marks(lex, "resolution 1518 (2003) committee") == []
 

@@ -52,6 +52,14 @@ def roles(judge: Judge, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         ),
         # Persian marks the object; the verb comes last
         ("دولت بریتانیا روز دوشنبه هشت مقام ایرانی را تحریم کرد.", ("GB",), ("IR",)),
+        # ... the whole phrase before 'را' is the object, the subject far before the verb
+        (
+            "وزارت امور خارجه ایران روز چهارشنبه در اقدامی متقابل ۲۲ فرد و سه نهاد اتحادیه "
+            "اروپا و هشت فرد انگلیسی را تحریم کرد.",
+            ("IR",),
+            ("EU", "GB"),
+        ),
+        ("وزارت خارجه ایران ۲۲ فرد اروپایی را تحریم کرد.", ("IR",), ()),
         # German: the subject before the auxiliary, the participle last
         ("Großbritannien hat Sanktionen gegen russische Tanker verhängt.", ("GB",), ("RU",)),
         # Arabic: the verb first

@@ -292,10 +292,16 @@ class DocActs:
         marks = self._marks(key, ref)
         timing = judge_timing(marks, tokens, ref, ft.original, ft.starts, ft.ends)
         mentions = self._mentions(ft, lo, hi, key) if key[0] == "title" else None
-        verbs = [start for start, _, _ in verb_table.find(tokens, lo, hi)]
+        # 'signs of strain', 'a list of': a form that is as often a noun, before 'of', is one.
+        noun_like = lex.roles.noun_like
+        verbs = [
+            start
+            for start, end, _ in verb_table.find(tokens, lo, hi)
+            if not (end < hi and tokens[end] == "of" and tokens[start] in noun_like)
+        ]
         if mentions is not None:  # 'UK sanctions Iranian officials': the headline's verb
             verbs = sorted({*verbs, *_headline_verbs(tokens, mentions)})
-        stated, past, modal = self._verb_kinds(ft, lo, verbs)
+        stated, past, modal = self._verb_kinds(ft, lo, hi, verbs)
         calls = lex.calls.within(tokens, lo, hi)
         first = stated[0] if stated else hi
 
@@ -323,21 +329,38 @@ class DocActs:
         )
 
     def _verb_kinds(
-        self, ft: FieldText, lo: int, verbs: Sequence[int]
+        self, ft: FieldText, lo: int, hi: int, verbs: Sequence[int]
     ) -> tuple[list[int], bool, bool]:
-        """(verbs that state an act, some was attributive/pluperfect, some was modal)."""
+        """(verbs that state an act, some was told as context or past, some was modal)."""
         lex, tokens = self.judge.lexicon, ft.tokens
         stated: list[int] = []
         past = modal = False
         for i in verbs:
             surface = ft.original[ft.starts[i] : ft.ends[i]].lower()
-            if _attributive(tokens, lo, i, surface, lex) or _pluperfect(tokens, lo, i, lex):
+            if (
+                _attributive(tokens, lo, i, surface, lex)
+                or _relative(tokens, lo, i, lex)
+                or _pluperfect(tokens, lo, i, hi, lex)
+                or self._triggered(ft, lo, i)
+            ):
                 past = True
             elif _modal(tokens, lo, i, lex):
                 modal = True
             else:
                 stated.append(i)
         return stated, past, modal
+
+    def _triggered(self, ft: FieldText, lo: int, i: int) -> bool:
+        """'It came two days after the EU imposed ...': the verb tells what the news answered.
+
+        A trigger inside the sentence reaches to its end, unless a colon, dash or bracket
+        intervenes; one that opens it reaches to the first comma (the main clause is news)."""
+        for start, end, _ in self.judge.lexicon.triggers.find(ft.tokens, lo, i):
+            gap = ft.original[ft.ends[end - 1] : ft.starts[i]]
+            limit = "," if start == lo else ";:—–("
+            if not any(c in limit for c in gap):
+                return True
+        return False
 
     def _mentions(self, ft: FieldText, lo: int, hi: int, key: SentenceKey) -> list[Mention]:
         hidden_until = self._dateline_end(ft, key)
@@ -475,6 +498,49 @@ def _attributive(tokens: Sequence[str], lo: int, i: int, surface: str, lex: Lexi
     )
 
 
+# Words that open the object of a headline's 'sanctions' ('UK sanctions two banks').
+_OBJECT_OPENERS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "its",
+        "more",
+        "further",
+        "new",
+        "top",
+        "senior",
+        "dozens",
+        "hundreds",
+        "several",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "individuals",
+        "entities",
+        "officials",
+        "people",
+        "firms",
+        "companies",
+        "banks",
+        "ships",
+        "vessels",
+        "tankers",
+        "networks",
+        "members",
+        "leaders",
+    ]
+)
+
+
 def _headline_verbs(tokens: Sequence[str], mentions: Sequence[Mention]) -> list[int]:
     """'UK sanctions X', 'Treasury sanctions X': 'sanctions' right after the name that opens
     a headline is its verb ('... to mirror Russia sanctions' is a noun)."""
@@ -482,7 +548,17 @@ def _headline_verbs(tokens: Sequence[str], mentions: Sequence[Mention]) -> list[
         m.end for m in mentions
         if m.start == 0 and m.end < len(tokens)
         and tokens[m.end] in ("sanctions", "sanctioniert", "sanziona")
+        and (tokens[m.end] != "sanctions" or _object_follows(tokens, m.end + 1, mentions))
     ]  # fmt: skip
+
+
+def _object_follows(tokens: Sequence[str], i: int, mentions: Sequence[Mention]) -> bool:
+    """'UK sanctions 21 ...', '... the head of ...', '... Iranian officials': an object after
+    'sanctions' makes it the verb ('EU sanctions envoy', 'EU sanctions remain': the noun)."""
+    if i >= len(tokens):
+        return False
+    token = tokens[i]
+    return token.isdigit() or token in _OBJECT_OPENERS or any(m.start == i for m in mentions)
 
 
 def _german(tokens: Sequence[str], lo: int, i: int) -> bool:
@@ -490,11 +566,23 @@ def _german(tokens: Sequence[str], lo: int, i: int) -> bool:
     return any(t in ("hat", "haben", "wurde", "wurden", "wird", "werden") for t in tokens[lo:i])
 
 
-def _pluperfect(tokens: Sequence[str], lo: int, i: int, lex: Lexicon) -> bool:
-    """'had (already) imposed', 'avait interdit', 'hatte ... verhängt' (German: clause end).
+def _relative(tokens: Sequence[str], lo: int, i: int, lex: Lexicon) -> bool:
+    """'пакету санкций, который Евросоюз утвердил 18 декабря': a relative clause on a
+    measure describes it as adopted (like 'the package adopted by the EU')."""
+    return any(
+        tokens[j] in lex.relatives and lex.measures.match_at(tokens, j - 1, j) is not None
+        for j in range(max(lo + 1, i - 4), i)
+    )
+
+
+def _pluperfect(tokens: Sequence[str], lo: int, i: int, hi: int, lex: Lexicon) -> bool:
+    """'had (already) imposed', 'avait interdit', 'hatte ... verhängt' (German: clause end),
+    'تحریم کرده بود' (Persian: the auxiliary after the verb).
 
     Not after a verb of saying: 'said it had barred' is reported speech, not the past."""
-    reach = 8 if any(t in ("hatte", "hatten") for t in tokens[max(lo, i - 8) : i]) else 3
+    if any(t in lex.pluperfect_after for t in tokens[i + 1 : min(hi, i + 4)]):
+        return True
+    reach = 14 if any(t in ("hatte", "hatten") for t in tokens[max(lo, i - 14) : i]) else 3
     aux = [j for j in range(max(lo, i - reach), i) if tokens[j] in lex.pluperfect]
     return bool(aux) and not lex.roles.attribution.within(tokens, lo, aux[0])
 

@@ -125,6 +125,7 @@ class Roles:
     joiners: frozenset[str]  # words that join names into one subject ('and', 'alongside')
     articles: frozenset[str]  # skipped between a preposition and a name
     object_markers: frozenset[str]  # Persian 'را' marks the object
+    object_phrase_breaks: frozenset[str]  # words that end the phrase 'را' marks
     auxiliaries_first: frozenset[str]  # German auxiliaries before a final participle
     noun_like: frozenset[str]  # act verbs that are as often nouns ('list', 'ban', 'target')
 
@@ -150,6 +151,9 @@ class Lexicon:
     measures: PhraseTable[bool]
     participle_endings: tuple[str, ...]  # longest first
     pluperfect: frozenset[str]
+    pluperfect_after: frozenset[str]  # Persian: the auxiliary follows the verb
+    triggers: PhraseTable[bool]  # 'came two days after', 'nachdem': what follows is context
+    relatives: frozenset[str]  # 'the package, which the EU approved': a described measure
     modals: PhraseTable[bool]
     threats: PhraseTable[bool]
     courts: PhraseTable[bool]
@@ -203,6 +207,9 @@ def _compile(raw: Mapping[str, Any]) -> Lexicon:
         measures=_table(_list(raw, "measure_nouns")),
         participle_endings=_endings(raw),
         pluperfect=_singles(_list(raw, "pluperfect")),
+        pluperfect_after=_singles(_list(raw, "pluperfect_after")),
+        triggers=_table(_list(raw, "trigger_clauses")),
+        relatives=_singles(_list(raw, "relatives")),
         modals=_table(_list(raw, "modals")),
         threats=_table(_list(raw, "threats")),
         courts=_table(_list(raw, "court_words")),
@@ -220,6 +227,7 @@ def _compile(raw: Mapping[str, Any]) -> Lexicon:
             joiners=_singles(_list(roles, "joiners")),
             articles=_singles(_list(roles, "articles")),
             object_markers=_singles(_list(roles, "object_markers")),
+            object_phrase_breaks=_singles(_list(roles, "object_phrase_breaks")),
             auxiliaries_first=_singles(_list(roles, "auxiliaries_first")),
             noun_like=_singles(_list(roles, "noun_like")),
             agent_after_participle=_singles(_list(roles, "agent_after_participle")),

@@ -121,8 +121,23 @@ class _Context:
         return start
 
     def object_marked(self, m: Mention) -> bool:
-        window = self.tokens[m.end : min(self.hi, m.end + 3)]
-        return any(t in self.words.object_markers for t in window)
+        """Inside the phrase that Persian 'را' closes: '... سه نهاد اتحادیه اروپا و هشت فرد
+        انگلیسی را'. A preposition or a time word ends the phrase before it; a number right
+        after the name starts the object after it ('وزارت خارجه ایران ۲۲ فرد را')."""
+        tokens, words = self.tokens, self.words
+        if m.end < self.hi and _number(tokens[m.end]):
+            return False
+        for k in range(m.end, min(self.hi, m.end + 10)):
+            if tokens[k] in words.object_markers:
+                return True
+            if tokens[k] in words.object_phrase_breaks:
+                return False
+        return False
+
+    def marked_object_between(self, start: int, stop: int) -> bool:
+        """Whether a Persian 'را' closes an object between a name and its verb (SOV: the
+        subject may then stand far before the verb)."""
+        return any(t in self.words.object_markers for t in self.tokens[start:stop])
 
     def reason(self, m: Mention) -> bool:
         """The name a reason points at: 'in retaliation for London's sanctions'."""
@@ -267,7 +282,8 @@ def _actors(context: _Context, mentions: Sequence[Mention], verb: int | None) ->
     verb = next((i for i in range(context.lo, verb) if context.tokens[i] in first_aux), verb)
     before = [m for m in mentions if m.end <= verb]
     for m in reversed(before):
-        if verb - m.end > 12 or any(m.end <= stop <= verb for stop in context.stops):
+        reach = 24 if context.marked_object_between(m.end, verb) else 12
+        if verb - m.end > reach or any(m.end <= stop <= verb for stop in context.stops):
             break  # too far, or in another clause ('... the final; the team was sanctioned')
         if context.could_act(m):
             return _with_joined(context, before, m)
@@ -285,6 +301,11 @@ def _actors(context: _Context, mentions: Sequence[Mention], verb: int | None) ->
         if verb < m.start <= verb + 3 and context.could_act(m):
             return [m]  # 'فرضت بريطانيا عقوبات', 'am Montag verhängte die EU ...'
     return []
+
+
+def _number(token: str) -> bool:
+    """'22', '۲۲' (Persian digits are digits to str.isdigit)."""
+    return token.isdigit()
 
 
 def _with_joined(context: _Context, before: Sequence[Mention], subject: Mention) -> list[Mention]:
