@@ -108,6 +108,10 @@ def test_real_text_item_level_and_other_languages(
     assert report.items.recall is not None and report.items.recall >= 0.9, text
     other = report.languages[NOT_ENGLISH]
     assert other.recall is not None and other.recall >= 0.8, text
+    # and which pack gets the credit: a counter-sanction credited to the EU pack counts
+    pairs = report.pairs
+    assert pairs.precision is not None and pairs.precision >= 0.9, text
+    assert pairs.recall is not None and pairs.recall >= 0.9, text
 
 
 def test_real_text_per_pack_on_the_tuned_part(
@@ -127,6 +131,9 @@ def test_counts_add_up(report: Report, items: list[CorpusItem]) -> None:
     assert c.tp + c.fp + c.fn + c.tn == len(items)
     for counts in report.packs.values():
         assert counts.tp + counts.fp + counts.fn + counts.tn == len(items)
+    pairs = report.pairs
+    assert pairs.tp + pairs.fp + pairs.fn + pairs.tn == len(items) * len(report.packs)
+    assert pairs.tp == sum(len(set(o.expected) & set(o.fired)) for o in report.outcomes)
 
 
 def test_evaluate_sees_wrong_labels(
@@ -161,7 +168,7 @@ def test_format_report_lists_packs_totals_and_errors(packs: list[Pack], gaz: Gaz
     ]
     text = format_report(evaluate(items, packs, gaz))
     assert "eu-sanctions" in text and "precision" in text and "recall" in text
-    assert "items (any pack)" in text
+    assert "items (any pack)" in text and "(item, pack) pairs" in text
     assert "miss: missed eu-sanctions" in text
     assert "false: wrongly fired eu-sanctions" in text
     assert "hit:" not in text

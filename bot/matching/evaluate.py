@@ -75,6 +75,17 @@ class Report:
     languages: Mapping[str, Counts] = field(default_factory=dict)  # item level, by lang
 
     @property
+    def pairs(self) -> Counts:
+        """All packs pooled over (item, pack) pairs: a pack credited wrongly counts."""
+        packs = self.packs.values()
+        return Counts(
+            sum(c.tp for c in packs),
+            sum(c.fp for c in packs),
+            sum(c.fn for c in packs),
+            sum(c.tn for c in packs),
+        )
+
+    @property
     def misclassified(self) -> tuple[Outcome, ...]:
         """Items where the set of packs that fired differs from the label."""
         return tuple(o for o in self.outcomes if not o.correct)
@@ -204,12 +215,13 @@ def _count(pairs: Iterable[tuple[bool, bool]]) -> Counts:
 
 def format_report(report: Report) -> str:
     """A readable table: per-pack TP/FP/FN, precision, recall, overall figures, wrong items."""
-    width = max([len("items (any pack)"), *(len(p) for p in report.packs)])
+    width = max([len("(item, pack) pairs"), *(len(p) for p in report.packs)])
     header = f"{'pack':<{width}}  {'TP':>4} {'FP':>4} {'FN':>4}  {'precision':>9} {'recall':>7}"
     lines = [header, "-" * len(header)]
     for pack_id, counts in report.packs.items():
         lines.append(_row(pack_id, counts, width))
     lines.append("-" * len(header))
+    lines.append(_row("(item, pack) pairs", report.pairs, width))
     lines.append(_row("items (any pack)", report.items, width))
     total = len(report.outcomes)
     positives = sum(1 for o in report.outcomes if o.expected)
