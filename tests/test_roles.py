@@ -18,8 +18,8 @@ def judge() -> Judge:
 
 def roles(judge: Judge, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     doc = judge.document(analyze(Document(id="d", title="", text=text)))
-    act = doc.sentence(("text", 0))
-    return act.cast.actors, act.cast.targets
+    found = doc.cast(doc.sentence(("text", 0)))
+    return found.actors, found.targets
 
 
 @pytest.mark.parametrize(
@@ -107,13 +107,13 @@ def test_a_bank_freezing_accounts_is_not_a_state_acting(judge: Judge) -> None:
             )
         )
     )
-    cast = doc.sentence(("text", 0)).cast
+    cast = doc.cast(doc.sentence(("text", 0)))
     assert cast.private and "GB" not in cast.actors + cast.targets
 
 
 def test_the_council_is_the_eu_s_in_an_item_about_the_eu(judge: Judge) -> None:
     text = "The Council today prolonged the restrictive measures against Belarus."
     doc = judge.document(analyze(Document(id="d", title="EU extends Belarus sanctions", text=text)))
-    assert doc.sentence(("text", 0)).cast.actors == ("EU",)
+    assert doc.cast(doc.sentence(("text", 0))).actors == ("EU",)
     other = judge.document(analyze(Document(id="d", title="", text=text)))
-    assert other.sentence(("text", 0)).cast.actors == ()
+    assert other.cast(other.sentence(("text", 0))).actors == ()

@@ -24,7 +24,7 @@ still lead with the act sentence and their alerts carry its actors and targets.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -86,12 +86,7 @@ class SentenceAct:
     threat: bool
     court: bool
     meta: bool  # the item talking about itself ('In this post, we describe ...')
-    read_cast: Callable[[], Cast] = field(repr=False, compare=False)
-
-    @cached_property
-    def cast(self) -> Cast:
-        """Who acts and who is aimed at (read on first use: most sentences never need it)."""
-        return self.read_cast()
+    cast_verbs: tuple[int, ...] = ()  # the verbs whose subject `DocActs.cast` looks for
 
     @property
     def background(self) -> str:
@@ -182,6 +177,7 @@ class DocActs:
     _cache: dict[tuple[SentenceKey, int], SentenceAct] = field(default_factory=dict)
     _time_cache: dict[tuple[SentenceKey, date | None], list[TimeMark]] = field(default_factory=dict)
     _leads: dict[tuple[SentenceKey, ...], Verdict | None] = field(default_factory=dict)
+    _casts: dict[tuple[SentenceKey, tuple[int, ...]], Cast] = field(default_factory=dict)
 
     @cached_property
     def reference(self) -> date | None:
@@ -305,13 +301,6 @@ class DocActs:
         calls = lex.calls.within(tokens, lo, hi)
         first = stated[0] if stated else hi
 
-        def read_cast() -> Cast:  # who acts on whom: read only for a sentence that is chosen
-            found = self._mentions(ft, lo, hi, key) if mentions is None else mentions
-            gaps = {i: ft.original[ft.ends[i - 1] : ft.starts[i]] for i in range(lo + 1, hi)}
-            breaks = frozenset(i for i, g in gaps.items() if any(c in ',;:—–()"“”«»' for c in g))
-            stops = frozenset(i for i, g in gaps.items() if any(c in ";:—–()" for c in g))
-            return cast(tokens, lo, hi, found, stated or verbs, lex.roles, breaks, stops)
-
         # 'are expected to approve a new round of listings': a noun-like form ('listings',
         # 'ban') next to a modal or a participle states nothing.
         strong = [v for v in stated if tokens[v] not in lex.roles.noun_like]
@@ -325,8 +314,24 @@ class DocActs:
             threat=lex.threats.within(tokens, lo, first),
             court=lex.courts.within(tokens, lo, hi) and lex.rulings.within(tokens, lo, hi),
             meta=lex.commentary_phrases.within(tokens, lo, hi),
-            read_cast=read_cast,
+            cast_verbs=tuple(stated or verbs),
         )
+
+    def cast(self, act: SentenceAct) -> Cast:
+        """Who acts on whom in the sentence of `act` (read only for a sentence a verdict or
+        a lead picks; cached, and held here so that no sentence points back at its item)."""
+        found = self._casts.get((act.key, act.cast_verbs))
+        if found is None:
+            ft = self.doc.fields[act.key[0]]
+            lo, hi = ft.sentence_tokens[act.key[1]]
+            gaps = {i: ft.original[ft.ends[i - 1] : ft.starts[i]] for i in range(lo + 1, hi)}
+            breaks = frozenset(i for i, g in gaps.items() if any(c in ',;:—–()"“”«»' for c in g))
+            stops = frozenset(i for i, g in gaps.items() if any(c in ";:—–()" for c in g))
+            mentions = self._mentions(ft, lo, hi, act.key)
+            roles = self.judge.lexicon.roles
+            found = cast(ft.tokens, lo, hi, mentions, act.cast_verbs, roles, breaks, stops)
+            self._casts[(act.key, act.cast_verbs)] = found
+        return found
 
     def _verb_kinds(
         self, ft: FieldText, lo: int, hi: int, verbs: Sequence[int]
@@ -430,7 +435,8 @@ class DocActs:
         for key in self.carriers(witnesses):
             act = self.sentence(key, policy.verbs)
             if self._passes(act, policy):
-                return Verdict(key, act.cast.actors, act.cast.targets, act.timing.reason, True)
+                found = self.cast(act)
+                return Verdict(key, found.actors, found.targets, act.timing.reason, True)
         return None
 
     def lead(self, witnesses: Sequence[Witness]) -> Verdict | None:
@@ -451,7 +457,8 @@ class DocActs:
         if best is None or best[0][0]:
             return None
         act = self.sentence(best[1])
-        return Verdict(best[1], act.cast.actors, act.cast.targets, act.timing.reason, False)
+        found = self.cast(act)
+        return Verdict(best[1], found.actors, found.targets, act.timing.reason, False)
 
     @staticmethod
     def _lead_rank(act: SentenceAct) -> tuple[bool, bool, bool]:
@@ -467,8 +474,9 @@ class DocActs:
                 return False
             if self.commentary and not act.timing.anchored:
                 return False
-        actors = set(act.cast.actors)
-        if act.cast.private and policy.actors:
+        roles = self.cast(act)
+        actors = set(roles.actors)
+        if roles.private and policy.actors:
             return False
         if policy.actors and (actors or policy.actor_required) and not actors & set(policy.actors):
             return False
