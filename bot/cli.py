@@ -86,7 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("path", nargs="?", help="a pack file or directory (default: --rules)")
     evaluate = rules_sub.add_parser("eval", help="precision and recall on a labelled corpus")
     _common(evaluate)
-    evaluate.add_argument("--corpus", metavar="FILE", help="labelled JSON lines")
+    evaluate.add_argument(
+        "--corpus",
+        metavar="FILE",
+        action="append",
+        help="labelled JSON lines (repeat for several corpora, each reported on its own)",
+    )
 
     prune = sub.add_parser("prune", help="remove old articles that never produced an alert")
     _common(prune)

@@ -162,11 +162,17 @@ def rules_eval(args: argparse.Namespace, settings: Settings) -> int:
     from bot.matching.gazetteer import load_gazetteer
     from bot.matching.packs import load_packs
 
-    corpus = Path(args.corpus) if args.corpus else data_dir("tests") / "corpus" / "labelled.jsonl"
-    if not corpus.is_file():
-        raise UserInputError(f"corpus not found: {corpus} (pass --corpus FILE)")
-    report = evaluate(load_corpus(corpus), load_packs(settings.rules_dir), load_gazetteer())
-    print(format_report(report))
+    given = args.corpus if isinstance(args.corpus, list) else [args.corpus] if args.corpus else []
+    corpora = [Path(c) for c in given] or [data_dir("tests") / "corpus" / "labelled.jsonl"]
+    for corpus in corpora:
+        if not corpus.is_file():
+            raise UserInputError(f"corpus not found: {corpus} (pass --corpus FILE)")
+    packs, gazetteer = load_packs(settings.rules_dir), load_gazetteer()
+    reports = [(c, evaluate(load_corpus(c), packs, gazetteer)) for c in corpora]
+    for index, (corpus, report) in enumerate(reports):
+        if len(reports) > 1:
+            print(("\n" if index else "") + f"== {corpus}")
+        print(format_report(report))
     return 0
 
 

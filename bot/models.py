@@ -100,6 +100,17 @@ class Article:
 
 
 @dataclass(frozen=True)
+class ActPolicy:
+    """Which matches of a rule count as a new act (see bot.matching.acts); packs set it."""
+
+    new_only: bool = True  # the sentence that carries the match must report a new act
+    actors: tuple[str, ...] = ()  # who may take the act (ISO2, 'EU', 'UN', ...); () = anyone
+    not_actors: tuple[str, ...] = ()  # acts by these are someone else's news
+    actor_required: bool = False  # the actor must be found and be one of `actors`
+    verbs: tuple[str, ...] = ()  # the pack's own act verbs (words, "phrases", prefix*)
+
+
+@dataclass(frozen=True)
 class Rule:
     """A query with identity: a shipped pack or a chat's own /watch."""
 
@@ -111,6 +122,7 @@ class Rule:
     terms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # named term lists ($name)
     priority: Priority = "normal"
     chat_id: int | None = None  # owner of a watch; None for packs
+    act: ActPolicy | None = None  # packs only: the act layer's checks; watches match as written
 
 
 @dataclass(frozen=True)

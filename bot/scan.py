@@ -120,6 +120,8 @@ def match_record(doc: Document, match: Match) -> dict[str, Any]:
         "rule": match.rule_key.removeprefix("pack:"),
         "rule_name": match.rule_name,
         "countries": list(match.countries),
+        "actors": list(match.actors),  # who takes the act (issue 12)
+        "targets": list(match.targets),  # whom it is aimed at
         "summary": match.summary,
         "matched": surfaces,
         "explanation": match.explanation,

@@ -69,6 +69,7 @@ def test_scan_flags_the_seed_article_and_leads_with_the_resolution(
     best = records[0]
     assert "satellite state" in str(best["summary"])
     assert "BY" in best["countries"]  # type: ignore[operator]
+    assert "BY" in best["targets"]  # type: ignore[operator]
     assert str(best["summary"]).lstrip().startswith(("In a resolution", "That role", "MEPs"))
     assert set(best) >= {
         "id",
@@ -196,3 +197,12 @@ def test_alerts_lists_what_the_demo_stored(
     assert all(v["state"] == "pending" for v in views)  # the demo sends nothing
     assert main(["alerts", "--db", db, "--failed"]) == 0
     assert "no alerts" in capsys.readouterr().out
+
+
+def test_rules_eval_reports_each_corpus_on_its_own(capsys: pytest.CaptureFixture[str]) -> None:
+    corpus = Path(__file__).resolve().parent / "corpus"
+    tuned, untouched = corpus / "real-tuned.jsonl", corpus / "real-untouched.jsonl"
+    assert main(["rules", "eval", "--corpus", str(tuned), "--corpus", str(untouched)]) == 0
+    out = capsys.readouterr().out
+    assert f"== {tuned}" in out and f"== {untouched}" in out
+    assert out.count("items (any pack)") == 2 and "other than en" in out

@@ -282,9 +282,11 @@ def test_matches_are_plain_match_values_whose_details_are_filled_on_first_read()
     (lazy,) = engine.match(doc)
     assert isinstance(lazy, Match)
     assert "summary" not in vars(lazy)  # nothing built until read
-    assert lazy.countries == ("BY",)
+    # The act sentence's roles lead the tags: the EU acts, Belarus is aimed at.
+    assert lazy.countries == ("EU", "BY")
+    assert (lazy.actors, lazy.targets) == (("EU",), ("BY",))
     assert lazy.summary == "The EU renewed sanctions on Belarus."
-    assert lazy.explanation == "sanctions /s Belarus"
+    assert lazy.explanation == "sanctions + Belarus in one sentence"
     assert [w.surface for w in lazy.witnesses] == ["sanctions", "Belarus"]
     plain = Match(**{f.name: getattr(lazy, f.name) for f in fields(Match)})
     assert lazy == plain and plain == lazy and hash(lazy) == hash(plain)

@@ -66,7 +66,7 @@ def check_seed_behaviour(resolver: EntityResolver, rule: Rule, full: str, cut: s
         assert match.summary[start:end].strip() == match.summary[start:end] != ""
     highlighted = {match.summary[a:b].lower() for a, b in match.highlights}
     assert {"resolution", "sanctions"} <= highlighted
-    assert "resolution" in match.explanation and "/s" in match.explanation
+    assert "resolution" in match.explanation and "in one sentence" in match.explanation
     for wit in match.witnesses:
         assert full[wit.start : wit.end] == wit.surface
     assert engine.match(Document(id="cut", title=TITLE, text=cut)) == []
@@ -85,7 +85,8 @@ def test_paraphrase_summary_lead_and_explanation() -> None:
     assert OPENING[0] not in match.summary
     assert len(match.summary) <= 400 + 1
     assert match.explanation == (
-        "European Parliament + the parliament /s resolution + resolution NEAR/40 sanctions"
+        "European Parliament + (the parliament + resolution in one sentence)"
+        " + (resolution within 40 words of sanctions)"
     )
 
 

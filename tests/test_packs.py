@@ -77,7 +77,7 @@ def test_check_packs_reports_each_failing_example(tmp_path: Path) -> None:
     assert failures[0].startswith("ep-test (ep-test.yaml): examples.match item 1 did not match")
     assert "Nothing about it." in failures[0]
     assert failures[1].startswith("ep-test (ep-test.yaml): examples.no_match item 1 matched")
-    assert "MEPs /s resolution + sanctions" in failures[1]
+    assert "MEPs + resolution in one sentence" in failures[1]
 
 
 def test_check_packs_reports_unknown_entities_and_missing_examples() -> None:
@@ -185,3 +185,67 @@ def test_shipped_packs_pass_their_examples_with_the_real_gazetteer() -> None:
     packs = load_packs(SHIPPED)
     assert packs
     assert check_packs(packs, load_gazetteer()) == []
+
+
+ACT = GOOD.replace(
+    "terms:\n",
+    "act:\n  new_only: true\n  actors: [EU]\n  verbs: [resolution]\nterms:\n",
+)
+
+
+def test_act_section_becomes_the_rule_s_policy(tmp_path: Path) -> None:
+    (pack,) = load_packs(write(tmp_path, "ep-test.yaml", ACT))
+    assert pack.act is not None
+    assert (pack.act.new_only, pack.act.actors, pack.act.actor_required) == (True, ("EU",), False)
+    assert pack.act.verbs == ("resolution*",)  # the plain items of the named lists
+    assert pack.rule().act == pack.act
+    assert load_packs(write(tmp_path, "ep-test.yaml", GOOD))[0].act is None
+
+
+@pytest.mark.parametrize(
+    ("act", "message"),
+    [
+        ("act: yes", "act must be a mapping"),
+        ("act: {new_only: 1}", "new_only must be true or false"),
+        ("act: {actors: [eu]}", "upper-case codes"),
+        ("act: {actors: [NO]}", "upper-case codes"),  # YAML reads a bare NO as false
+        ("act: {actor_required: true}", "needs act.actors"),
+        ("act: {verbs: [nowhere]}", "unknown term list"),
+        ("act: {who: [EU]}", "act must be a mapping with keys among"),
+    ],
+)
+def test_bad_act_sections(tmp_path: Path, act: str, message: str) -> None:
+    with pytest.raises(PackError, match=message):
+        load_packs(write(tmp_path, "ep-test.yaml", GOOD.replace("terms:\n", act + "\nterms:\n")))
+
+
+def test_include_brings_shared_term_lists(tmp_path: Path) -> None:
+    (tmp_path / "vocabulary").mkdir()
+    write(tmp_path / "vocabulary", "words.yaml", "terms:\n  measure: [sanction*, embargo*]\n")
+    body = GOOD.replace("terms:\n", "include: [vocabulary/words.yaml]\nterms:\n").replace(
+        "AND sanction*", "AND $measure"
+    )
+    (pack,) = load_packs(write(tmp_path, "ep-test.yaml", body))
+    assert pack.terms["measure"] == ("sanction*", "embargo*")
+    assert check_packs([pack], FakeResolver()) == []
+    # the vocabulary directory is not read as a pack
+    assert [p.id for p in load_packs(tmp_path)] == ["ep-test"]
+
+
+@pytest.mark.parametrize(
+    ("include", "vocabulary", "message"),
+    [
+        ("[../outside.yaml]", None, "inside the pack's directory"),
+        ("[missing.yaml]", None, "cannot read"),
+        ("[v.yaml]", "terms: [a, b]\n", "holds only 'terms:'"),
+        ("[v.yaml]", "terms:\n  parliament: [x]\n", "also in an included vocabulary"),
+        ("[v.yaml, v.yaml]", "terms:\n  extra: [x]\n", "defined twice"),
+        ("v.yaml", None, "list of vocabulary file paths"),
+    ],
+)
+def test_bad_includes(tmp_path: Path, include: str, vocabulary: str | None, message: str) -> None:
+    if vocabulary is not None:
+        write(tmp_path, "v.yaml", vocabulary)
+    body = GOOD.replace("terms:\n", f"include: {include}\nterms:\n")
+    with pytest.raises(PackError, match=message):
+        load_packs(write(tmp_path, "ep-test.yaml", body))

@@ -25,6 +25,8 @@ EXPECTED = {
     "list-delistings",
     "list-vessels",
     "list-not-yet-listed",
+    "counter-sanctions",
+    "national-parliaments",
 }
 SEED = Path("/work/shared/seed-article.txt")
 
@@ -74,15 +76,16 @@ def test_check_packs_would_notice_a_wrong_example(packs: list[Pack], gaz: Gazett
         terms=pack.terms,
         match_examples=pack.no_match_examples,
         no_match_examples=pack.match_examples,
+        act=pack.act,
     )
     failures = check_packs([swapped], gaz)
     assert len(failures) == len(pack.match_examples) + len(pack.no_match_examples)
 
 
-def _seed_document(keep_last: bool) -> Document:
+def _seed_document(keep_last: bool, cut: int = 2) -> Document:
     paragraphs = SEED.read_text(encoding="utf-8").splitlines()
     if not keep_last:
-        paragraphs = paragraphs[:-2]
+        paragraphs = paragraphs[:-cut]
     return Document(id="seed", title="Lukashenko in Sochi", text="\n\n".join(paragraphs))
 
 
@@ -91,6 +94,11 @@ def test_seed_article_flags_only_with_its_last_paragraphs(
     packs: list[Pack], gaz: Gazetteer
 ) -> None:
     engine = Engine.compile([p.rule() for p in packs], gaz)
-    full = {m.rule_key for m in engine.match(_seed_document(keep_last=True))}
-    assert "pack:ep-resolutions" in full
+    found = {m.rule_key: m for m in engine.match(_seed_document(keep_last=True))}
+    assert "pack:ep-resolutions" in found
+    ep = found["pack:ep-resolutions"]
+    assert ep.summary.startswith("In a resolution adopted Wednesday")  # the act leads
+    assert "satellite state" in ep.summary
+    assert "BY" in ep.targets
     assert engine.match(_seed_document(keep_last=False)) == []
+    assert engine.match(_seed_document(keep_last=False, cut=4)) == []

@@ -75,12 +75,14 @@ def test_explanation_uses_surfaces_and_the_operators_that_held() -> None:
         '("European Parliament" OR MEPs) AND (resolution /s @country:BY) AND sanction* -football',
         text,
     )
-    assert match.explanation == "European Parliament + resolution /s Belarus + Sanctions"
+    assert match.explanation == (
+        "European Parliament + (resolution + Belarus in one sentence) + Sanctions"
+    )
 
 
 def test_explanation_groups_compound_operands() -> None:
     match = match_of("(a b) NEAR/3 c", "x a b c")
-    assert match.explanation == "(a + b) NEAR/3 c"
+    assert match.explanation == "(a + b) within 3 words of c"
 
 
 def test_explain_skips_what_did_not_hold() -> None:
@@ -98,18 +100,33 @@ def test_rank_sentences_prefers_distinct_terms_then_hits() -> None:
     assert rank_sentences(witnesses) == [("text", 5)]
 
 
-def test_countries_query_entities_first_then_summary_then_frequency() -> None:
+def test_countries_are_the_act_s_roles_not_every_place_mentioned() -> None:
     text = (
         "Moscow and Russia and Russian officials. Paris said nothing. "
         "Sanctions hit Belarus and Ukraine."
     )
     match = match_of("sanctions /s @country:UA", text)
-    assert match.countries[:2] == ("UA", "BY")  # the query's country, then the summary's
-    assert match.countries[2:] == ("RU", "FR")  # then by frequency
+    # Sanctions (the subject) hit Belarus and Ukraine: both are targets, no one acts.
+    assert (match.actors, match.targets) == ((), ("BY", "UA"))
+    assert match.countries == ("BY", "UA")  # Russia and France are only mentioned elsewhere
+
+
+def test_countries_without_roles_are_the_query_s_then_the_summary_s() -> None:
+    text = "Moscow and Russia. Paris said nothing. Talks on sanctions were held in Kyiv."
+    match = match_of("sanctions /s @country:UA", text)
+    assert (match.actors, match.targets) == ((), ())  # Kyiv is only where it happened
+    assert match.countries == ("UA",)
 
 
 def test_no_countries_when_none_mentioned() -> None:
     assert match_of("sanctions", "New sanctions.").countries == ()
+
+
+def test_explanation_is_never_one_bare_word() -> None:
+    assert match_of("sanctions", "New sanctions.").explanation == "mentions sanctions"
+    assert match_of("title:sanctions", "x", title="Sanctions").explanation == (
+        "Sanctions in the title"
+    )
 
 
 def test_explanation_does_not_repeat_a_part_another_part_shows() -> None:

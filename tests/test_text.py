@@ -110,6 +110,30 @@ def test_words_matches_tokenize() -> None:
             ["Lower case. after a period does not split."],
         ),
         ("Трамп заявил. Путин ответил.", ["Трамп заявил.", "Путин ответил."]),
+        # a lost space after the period (scraped text) still ends the sentence ...
+        (
+            "It listed propagandists and journalists.Announcing the decision, Kallas spoke.",
+            ["It listed propagandists and journalists.", "Announcing the decision, Kallas spoke."],
+        ),
+        # ... but not inside web addresses, initials, abbreviations or decimals
+        (
+            "See example.com/News or www.gov.Uk today.",
+            ["See example.com/News or www.gov.Uk today."],
+        ),
+        (
+            "Mr.Smith flew to St.Petersburg. He left.",
+            ["Mr.Smith flew to St.Petersburg.", "He left."],
+        ),
+        ("The U.S.Treasury acted, e.g.The bank.", ["The U.S.Treasury acted, e.g.The bank."]),
+        # only a single period is glued: not a question mark or a closing quote
+        ("Was it over?No one knew.", ["Was it over?No one knew."]),
+        ('He said "done."The rest waited.', ['He said "done."The rest waited.']),
+        # German ordinals after an article are not sentence ends
+        (
+            "Die EU hat das 17. Sanktionspaket am 24. Februar gebilligt. Es gilt.",
+            ["Die EU hat das 17. Sanktionspaket am 24. Februar gebilligt.", "Es gilt."],
+        ),
+        ("The vote was 13 to 2. Russia objected.", ["The vote was 13 to 2.", "Russia objected."]),
         ("no terminator at all", ["no terminator at all"]),
         ("", []),
     ],

@@ -25,9 +25,11 @@ from typing import Any
 import ahocorasick
 
 from bot.errors import QuerySyntaxError
+from bot.matching.acts import DocActs, Judge, Verdict
 from bot.matching.analysis import Analyzed, analyze
 from bot.matching.evaluator import Evaluator, RawWitness, Span
 from bot.matching.lazy import LazyMatch
+from bot.matching.lexicon import load_lexicon
 from bot.matching.plan import Layout, Plans, field_mask, near_covers, rule_indexes
 from bot.matching.query import (
     And,
@@ -98,8 +100,12 @@ class Engine:
         leaf_literals: dict[Leaf, tuple[int, ...]],
         country_literals: dict[int, tuple[str, ...]],
         deny: Mapping[tuple[str, str], tuple[int, ...]] | None = None,
+        resolver: EntityResolver | None = None,
     ) -> None:
         self._compiled = compiled
+        self._resolver = resolver
+        # Rules whose matches the act layer judges (packs); the others match as written.
+        self._gated = frozenset(i for i, c in enumerate(compiled) if c.rule.act is not None)
         self._deny = deny or {}
         self._literals = literals.items
         self._leaf_literals = leaf_literals
@@ -166,7 +172,14 @@ class Engine:
                 if tokens:
                     country_literals.setdefault(literals.phrase(tokens), set()).add(code)
         by_literal = {k: tuple(sorted(v)) for k, v in country_literals.items()}
-        return cls(compiled, literals, leaf_literals, by_literal, deny)
+        return cls(compiled, literals, leaf_literals, by_literal, deny, resolver)
+
+    @cached_property
+    def judge(self) -> Judge:
+        """The act layer (built on first use: only documents that fired a rule need it)."""
+        if self._resolver is None:
+            raise RuntimeError("the act layer needs the engine's resolver")
+        return Judge(load_lexicon(), self._resolver)
 
     def match(self, doc: Document, *, exhaustive: bool = False) -> list[Match]:
         """Every rule that fires on `doc`, in rule order.
@@ -185,6 +198,9 @@ class Engine:
         else:
             fired = self._fired(state)
         compiled, deferred, doc_id = self._compiled, LazyMatch.deferred, doc.id
+        if self._gated:  # only rules that fired are judged, never every article x rule
+            gated, verdict = self._gated, state.verdict
+            fired = [i for i in fired if i not in gated or verdict(compiled[i]) is not None]
         return [deferred(compiled[i], doc_id, state) for i in fired]
 
     def _fired(self, state: _DocState) -> list[int]:
@@ -307,6 +323,7 @@ class _DocState:
         self.found = found
         self.occurrences = _occurrences(engine, found)
         self.made: dict[RawWitness, Witness] = {}  # rules share terms: build each witness once
+        self.verdicts: dict[str, Verdict | None] = {}  # rule key -> the act layer's verdict
 
     # Most documents need neither until a match's details are read.
     @cached_property
@@ -320,19 +337,46 @@ class _DocState:
         engine, analyzed, found = self.engine, self.analyzed, self.found
         return Summarizer(analyzed, lambda: country_mentions(analyzed, engine.countries(found)))
 
+    @cached_property
+    def acts(self) -> DocActs:
+        """The act layer's reading of this document."""
+        return self.engine.judge.document(self.analyzed)
+
+    def verdict(self, compiled: CompiledRule) -> Verdict | None:
+        """Whether a rule that fired (and has an act policy) reports a new act, and where."""
+        rule = compiled.rule
+        if rule.key not in self.verdicts:
+            result = self.evaluator.holds(compiled.node)
+            verdict = None
+            if result is not None and rule.act is not None:
+                witnesses = _witnesses(
+                    self.analyzed, result, self.made
+                )
+                verdict = self.acts.accept(rule.act, witnesses)
+            self.verdicts[rule.key] = verdict
+        return self.verdicts[rule.key]
+
     def details(self, rule: Rule, node: Node) -> dict[str, Any]:
         """The evidence of a rule that fired: witnesses, countries, summary, explanation."""
         result = self.evaluator.holds(node)
         if result is None:
             raise RuntimeError(f"rule {rule.key} was reported as a match but does not hold")
         witnesses = _witnesses(self.analyzed, result, self.made)
-        countries, summary, highlights, explanation = self.summarizer.details(node, witnesses)
+        if rule.act is not None and rule.key in self.verdicts:
+            verdict = self.verdicts[rule.key]
+        else:
+            verdict = self.acts.lead(witnesses)
+        countries, summary, highlights, explanation = self.summarizer.details(
+            node, witnesses, verdict
+        )
         return {
             "witnesses": witnesses,
             "countries": countries,
             "summary": summary,
             "highlights": highlights,
             "explanation": explanation,
+            "actors": verdict.actors if verdict else (),
+            "targets": verdict.targets if verdict else (),
         }
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from types import MappingProxyType
 
 from bot.errors import UserInputError
 from bot.matching.engine import Engine
@@ -21,10 +23,12 @@ class CorpusItem:
     title: str
     text: str
     packs: tuple[str, ...]
+    published: datetime | None = None  # the act layer dates acts against it
+    lang: str = ""  # ISO 639-1, for per-language figures
 
     def document(self) -> Document:
         """The item as the engine reads it."""
-        return Document(id=self.id, title=self.title, text=self.text)
+        return Document(id=self.id, title=self.title, text=self.text, published=self.published)
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,18 @@ class Report:
     items: Counts  # an item is positive when any pack fires / should fire
     packs: Mapping[str, Counts]  # pack id -> counts over (item, pack) pairs
     outcomes: tuple[Outcome, ...]
+    languages: Mapping[str, Counts] = field(default_factory=dict)  # item level, by lang
+
+    @property
+    def pairs(self) -> Counts:
+        """All packs pooled over (item, pack) pairs: a pack credited wrongly counts."""
+        packs = self.packs.values()
+        return Counts(
+            sum(c.tp for c in packs),
+            sum(c.fp for c in packs),
+            sum(c.fn for c in packs),
+            sum(c.tn for c in packs),
+        )
 
     @property
     def misclassified(self) -> tuple[Outcome, ...]:
@@ -104,6 +120,9 @@ def _parse_item(line: str, where: str) -> CorpusItem:
     if not isinstance(raw, dict):
         raise UserInputError(f"{where}: expected a JSON object")
     item_id, title, text, packs = (raw.get(k) for k in ("id", "title", "text", "packs"))
+    published, lang = _published(raw, where), raw.get("lang", "")
+    if not isinstance(lang, str):
+        raise UserInputError(f"{where}: 'lang' must be a language code such as 'en'")
     if not isinstance(item_id, str) or not item_id:
         raise UserInputError(f"{where}: 'id' must be a non-empty string")
     if not isinstance(title, str | None) or not isinstance(text, str | None):
@@ -112,7 +131,21 @@ def _parse_item(line: str, where: str) -> CorpusItem:
         raise UserInputError(f"{where}: item {item_id!r} has neither title nor text")
     if not isinstance(packs, list) or not all(isinstance(p, str) for p in packs):
         raise UserInputError(f"{where}: 'packs' must be a list of pack ids ([] = no alert)")
-    return CorpusItem(item_id, title or "", text or "", tuple(packs))
+    return CorpusItem(item_id, title or "", text or "", tuple(packs), published, lang)
+
+
+def _published(raw: Mapping[str, object], where: str) -> datetime | None:
+    """'published' (or 'date'): an ISO date or date-time; naive ones are UTC."""
+    value = raw.get("published", raw.get("date"))
+    if value is None or value == "":
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise UserInputError(
+            f"{where}: 'published' must be an ISO date such as 2025-02-24"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def evaluate(
@@ -127,6 +160,7 @@ def evaluate(
             )
     engine = Engine.compile([p.rule() for p in packs], resolver)
     outcomes = tuple(_outcome(engine, item, known) for item in items)
+    langs = {o.item_id: i.lang for o, i in zip(outcomes, items, strict=True) if i.lang}
     return Report(
         items=_count((bool(o.expected), bool(o.fired)) for o in outcomes),
         packs={
@@ -134,7 +168,29 @@ def evaluate(
             for pack in packs
         },
         outcomes=outcomes,
+        languages=_by_language(outcomes, langs),
     )
+
+
+def _by_language(outcomes: Sequence[Outcome], langs: Mapping[str, str]) -> Mapping[str, Counts]:
+    """Item-level counts per language, with 'other than en' for all but English together."""
+    if not langs:
+        return MappingProxyType({})
+    groups: dict[str, list[Outcome]] = {}
+    for o in outcomes:
+        lang = langs.get(o.item_id, "?")
+        groups.setdefault(lang, []).append(o)
+        if lang != "en":
+            groups.setdefault(NOT_ENGLISH, []).append(o)
+    return MappingProxyType(
+        {
+            lang: _count((bool(o.expected), bool(o.fired)) for o in group)
+            for lang, group in sorted(groups.items())
+        }
+    )
+
+
+NOT_ENGLISH = "other than en"
 
 
 def _outcome(engine: Engine, item: CorpusItem, known: set[str]) -> Outcome:
@@ -159,16 +215,20 @@ def _count(pairs: Iterable[tuple[bool, bool]]) -> Counts:
 
 def format_report(report: Report) -> str:
     """A readable table: per-pack TP/FP/FN, precision, recall, overall figures, wrong items."""
-    width = max([len("items (any pack)"), *(len(p) for p in report.packs)])
+    width = max([len("(item, pack) pairs"), *(len(p) for p in report.packs)])
     header = f"{'pack':<{width}}  {'TP':>4} {'FP':>4} {'FN':>4}  {'precision':>9} {'recall':>7}"
     lines = [header, "-" * len(header)]
     for pack_id, counts in report.packs.items():
         lines.append(_row(pack_id, counts, width))
     lines.append("-" * len(header))
+    lines.append(_row("(item, pack) pairs", report.pairs, width))
     lines.append(_row("items (any pack)", report.items, width))
     total = len(report.outcomes)
     positives = sum(1 for o in report.outcomes if o.expected)
     lines.append(f"{total} items, {positives} labelled positive, {total - positives} negative")
+    if report.languages:
+        lines.append("items by language:")
+        lines.extend(_row(f"  {lang}", counts, width) for lang, counts in report.languages.items())
     wrong = report.misclassified
     if not wrong:
         lines.append("misclassified: none")

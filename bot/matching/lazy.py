@@ -16,7 +16,9 @@ from bot.matching.query import Node
 from bot.models import Match, Rule
 
 # The fields that are filled in on first read; rule_key, rule_name and doc_id are set at once.
-DEFERRED = frozenset(("witnesses", "countries", "summary", "highlights", "explanation"))
+DEFERRED = frozenset(
+    ("witnesses", "countries", "summary", "highlights", "explanation", "actors", "targets")
+)
 FIELD_NAMES = tuple(f.name for f in fields(Match))
 
 
@@ -38,8 +40,25 @@ class EvidenceSource(Protocol):
         ...
 
 
+class _Deferred:
+    """A deferred field that has a default in Match: the class attribute holding the default
+    would be found before __getattr__, so the subclass puts this in front of it."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, objtype: type | None = None) -> Any:
+        if obj is None:
+            return self
+        state = obj.__dict__
+        return state[self.name] if self.name in state else obj.__getattr__(self.name)
+
+
 class LazyMatch(Match):
     """A Match of which only the rule and document are known until a detail is read."""
+
+    actors = _Deferred()
+    targets = _Deferred()
 
     @classmethod
     def deferred(cls, parsed: Parsed, doc_id: str, source: EvidenceSource) -> LazyMatch:

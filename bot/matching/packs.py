@@ -13,12 +13,17 @@ import yaml
 from bot.errors import PackError, QuerySyntaxError
 from bot.matching.engine import Engine
 from bot.matching.query import parse_query
-from bot.models import Document, EntityResolver, Match, Priority, Rule
+from bot.matching.vocabulary import included_terms
+from bot.models import ActPolicy, Document, EntityResolver, Match, Priority, Rule
 
 _ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 _TERM_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
 _REQUIRED = {"id", "name", "query"}
-_OPTIONAL = {"description", "tags", "priority", "terms", "examples"}
+_OPTIONAL = {"description", "tags", "priority", "terms", "examples", "act", "include"}
+_ACT_KEYS = {"new_only", "actors", "not_actors", "actor_required", "verbs"}
+# A term list item the act layer can read as a verb: words, a "phrase", a prefix*.
+_PLAIN = re.compile(r"""(?:"[^"()]+"|[^\s"():@$]+\*?)""")
+_CODE = re.compile(r"[A-Z][A-Z0-9_]{1,15}")
 _PRIORITIES = ("urgent", "normal", "low")
 
 
@@ -48,6 +53,7 @@ class Pack:
     match_examples: tuple[Example, ...] = ()
     no_match_examples: tuple[Example, ...] = ()
     path: Path | None = None
+    act: ActPolicy | None = None  # the act layer's checks on this pack's matches
 
     @property
     def key(self) -> str:
@@ -64,6 +70,7 @@ class Pack:
             tags=self.tags,
             terms=dict(self.terms),
             priority=self.priority,
+            act=self.act,
         )
 
 
@@ -120,6 +127,10 @@ def _build(raw: object, file: Path) -> Pack:
     if not isinstance(pack_id, str) or not _ID.fullmatch(pack_id):
         raise PackError(f"bad id {pack_id!r}: use lower-case letters, digits and '-'")
     terms = _terms(raw.get("terms"))
+    for name, items in included_terms(file, raw.get("include")).items():
+        if name in terms:
+            raise PackError(f"terms.{name} is also in an included vocabulary")
+        terms[name] = items
     query = _text(raw, "query", required=True)
     _check_query(query, terms)
     priority = raw.get("priority", "normal")
@@ -139,7 +150,49 @@ def _build(raw: object, file: Path) -> Pack:
         match_examples=_examples(examples.get("match"), "match"),
         no_match_examples=_examples(examples.get("no_match"), "no_match"),
         path=file,
+        act=_act(raw.get("act"), terms),
     )
+
+
+def _act(value: object, terms: Mapping[str, tuple[str, ...]]) -> ActPolicy | None:
+    """The pack's `act:` section: new_only, actor_required (bools), actors, not_actors (codes)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) - _ACT_KEYS:
+        raise PackError(f"act must be a mapping with keys among {', '.join(sorted(_ACT_KEYS))}")
+    flags = {key: value.get(key, key == "new_only") for key in ("new_only", "actor_required")}
+    for key, flag in flags.items():
+        if not isinstance(flag, bool):
+            raise PackError(f"act.{key} must be true or false")
+    actors = _codes(value, "actors")
+    if flags["actor_required"] and not actors:
+        raise PackError("act.actor_required needs act.actors")
+    return ActPolicy(
+        flags["new_only"],
+        actors,
+        _codes(value, "not_actors"),
+        flags["actor_required"],
+        _verbs(value.get("verbs") or [], terms),
+    )
+
+
+def _verbs(names: object, terms: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """The plain items (words, phrases, prefixes) of the term lists named in act.verbs."""
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise PackError("act.verbs must be a list of term list names")
+    if unknown := [n for n in names if n not in terms]:
+        raise PackError(f"act.verbs names unknown term list(s): {', '.join(unknown)}")
+    items = (item.strip() for name in names for item in terms[name])
+    return tuple(dict.fromkeys(i.strip('"') for i in items if _PLAIN.fullmatch(i)))
+
+
+def _codes(value: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    codes = value.get(key) or []
+    if not isinstance(codes, list) or not all(
+        isinstance(c, str) and _CODE.fullmatch(c) for c in codes
+    ):
+        raise PackError(f"act.{key} must be a list of upper-case codes such as EU, US, RU")
+    return tuple(codes)
 
 
 def _text(raw: Mapping[str, Any], key: str, *, required: bool = False) -> str:

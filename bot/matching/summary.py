@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from bot.matching.acts import Verdict
 from bot.matching.analysis import Analyzed
 from bot.matching.query import (
     LEAF_TYPES,
@@ -17,6 +18,7 @@ from bot.matching.query import (
     Scope,
     Within,
 )
+from bot.matching.text import words
 from bot.models import Field, Match, Rule, Witness
 
 SUMMARY_LIMIT = 400
@@ -62,7 +64,8 @@ class Summarizer:
         self.doc = doc
         self._countries = countries
         self._mentions: Mentions | None = None
-        self._shared: dict[tuple[int, ...], _Shared] = {}  # by ids: hashing values costs more
+        # by witness ids and verdict: hashing witness values costs more
+        self._shared: dict[tuple[object, ...], _Shared] = {}
         # (chosen, ids of their witnesses) -> (those witnesses, summary, highlights)
         self._summaries: dict[tuple[tuple[SentenceKey, ...], tuple[int, ...]], tuple[
             tuple[Witness, ...], str, tuple[tuple[int, int], ...]]] = {}  # fmt: skip
@@ -82,20 +85,28 @@ class Summarizer:
             explanation=explanation,
         )
 
-    def details(self, node: Node, witnesses: tuple[Witness, ...]) -> Details:
-        """(countries, summary, highlights, explanation) of a match carried by `witnesses`."""
-        ids = tuple(map(id, witnesses))
+    def details(
+        self, node: Node, witnesses: tuple[Witness, ...], verdict: Verdict | None = None
+    ) -> Details:
+        """(countries, summary, highlights, explanation) of a match carried by `witnesses`;
+        `verdict` (the act layer's) names the act sentence, which leads, and its roles."""
+        ids = (*map(id, witnesses), verdict)
         shared = self._shared.get(ids)
         if shared is None or shared.witnesses != witnesses:
-            shared = self._shared[ids] = self._share(witnesses)
+            shared = self._shared[ids] = self._share(witnesses, verdict)
         explanation = shared.explained.get(id(node))
         if explanation is None:
-            explanation = shared.explainer.explain(node, None) or ""
+            explained = None
+            if verdict is not None and verdict.new:
+                explained = in_one_sentence(witnesses, verdict.sentence)
+            if explained is None:
+                explained = shared.explainer.explain(node, None) or ""
+            explanation = in_words(explained, verdict)
             shared.explained[id(node)] = explanation
         return shared.countries, shared.summary, shared.highlights, explanation
 
-    def _share(self, witnesses: tuple[Witness, ...]) -> _Shared:
-        chosen = rank_sentences(witnesses)
+    def _share(self, witnesses: tuple[Witness, ...], verdict: Verdict | None) -> _Shared:
+        chosen = rank_sentences(witnesses, verdict.sentence if verdict else None)
         # The witnesses of the chosen sentences, lead first, then the others: the stable
         # sort by sentence rank, without a key function per witness.
         groups: dict[SentenceKey, list[Witness]] = {key: [] for key in chosen}
@@ -114,14 +125,16 @@ class Summarizer:
             witnesses,
             done[1],
             done[2],
-            self._rank_countries(chosen, witnesses),
+            self._rank_countries(chosen, witnesses, verdict),
             _Explainer(shown + tuple(rest)),
             {},
         )
 
     def _rank_countries(
-        self, chosen: list[SentenceKey], witnesses: tuple[Witness, ...]
+        self, chosen: list[SentenceKey], witnesses: tuple[Witness, ...], verdict: Verdict | None
     ) -> tuple[str, ...]:
+        if verdict is not None and (verdict.actors or verdict.targets):
+            return roles_first(verdict, witnesses)
         if self._mentions is None:
             self._mentions = self._countries()
         codes = tuple(w.term for w in witnesses if w.term.startswith("@country:"))
@@ -136,11 +149,15 @@ def _key(w: Witness) -> SentenceKey:
     return (w.field, w.sentence)
 
 
-def rank_sentences(witnesses: Sequence[Witness]) -> list[SentenceKey]:
+def rank_sentences(
+    witnesses: Sequence[Witness], lead: SentenceKey | None = None
+) -> list[SentenceKey]:
     """Sentences that carried the match, most distinct terms first (text before title).
 
-    After the lead, a sentence is added only if it also combines two or more terms or
-    sits next to one already chosen: a lone mention far away is not what carried it.
+    `lead` (the act sentence, when the act layer found one) goes first whatever its
+    count. After the lead, a sentence is added only if it also combines two or more
+    terms or sits next to one already chosen: a lone mention far away is not what
+    carried it.
     """
     terms: dict[SentenceKey, set[str]] = {}
     hits: dict[SentenceKey, int] = {}
@@ -155,6 +172,8 @@ def rank_sentences(witnesses: Sequence[Witness]) -> list[SentenceKey]:
             hits[key] += 1
     keys = [k for k in terms if k[0] == "text"] or list(terms)
     keys.sort(key=lambda k: (-len(terms[k]), -hits[k], k[1]))
+    if lead is not None and lead in terms:
+        keys = [lead] + [k for k in keys if k != lead]
     chosen = keys[:1]
     picked = set(chosen)
     for key in keys[1:]:
@@ -257,7 +276,7 @@ class _Explainer:
             return None
         if isinstance(node, Scope):
             inner = self.explain(node.child, key)
-            return f"{node.field}: {inner}" if inner else None
+            return f"{_group(inner)} in the {node.field}" if inner else None
         if isinstance(node, Or):
             for child in node.children:  # the first child that explains itself
                 shown = self.explain(child, key)
@@ -265,18 +284,19 @@ class _Explainer:
                     return shown
             return None
         if isinstance(node, And):
-            found = [e for c in node.children if (e := self.explain(c, key))]
-            return " + ".join(_without_repeats(found)) or None
+            found = _without_repeats([e for c in node.children if (e := self.explain(c, key))])
+            if len(found) == 1:
+                return found[0]
+            return " + ".join(map(_group, found)) or None
         assert isinstance(node, (Within, Near))  # a tuple: faster than a union
-        op = f"/{node.unit}" if isinstance(node, Within) else f"NEAR/{node.distance}"
         for group in self.groups if key is None else (key,):
             left, right = self.explain(node.left, group), self.explain(node.right, group)
             if left and right:
-                return f"{_group(left)} {op} {_group(right)}"
+                return _close(node, left, right)
         left, right = self.explain(node.left, key), self.explain(node.right, key)
         if not (left and right):
             return left or right
-        return f"{_group(left)} {op} {_group(right)}"
+        return _close(node, left, right)
 
 
 def _without_repeats(parts: list[str]) -> list[str]:
@@ -291,8 +311,57 @@ def _without_repeats(parts: list[str]) -> list[str]:
     return kept
 
 
+def _close(node: Within | Near, left: str, right: str) -> str:
+    """Terms that had to be close, in words: 'EU + adopted in one sentence'."""
+    if isinstance(node, Within):
+        unit = "sentence" if node.unit == "s" else "paragraph"
+        return f"{_group(left)} + {_group(right)} in one {unit}"
+    return f"{_group(left)} within {node.distance} words of {_group(right)}"
+
+
+_COMPOUND = (" + ", " within ", " in one ", " in the ")
+
+
 def _group(text: str) -> str:
-    return f"({text})" if " + " in text else text
+    return f"({text})" if any(op in text for op in _COMPOUND) else text
+
+
+MAX_SHOWN = 5  # terms named in a sentence explanation: it must fit a phone's line or two
+_ARTICLES = frozenset(("the", "a", "an"))  # 'The Council' is shown by 'Council of the EU'
+
+
+def in_one_sentence(witnesses: Sequence[Witness], key: SentenceKey) -> str | None:
+    """A pack's explanation: the terms that met in the act sentence, in reading order
+    ('EU + adopted + restrictive measures in one sentence'); None if fewer than two."""
+    shown: dict[str, str] = {}
+    for w in sorted((w for w in witnesses if _key(w) == key), key=lambda w: w.start):
+        shown.setdefault(w.surface.casefold(), w.surface)
+    folded = {k: " " + " ".join(w for w in words(k) if w not in _ARTICLES) + " " for k in shown}
+    # 'EU' inside 'EU-Außenminister' is shown by it
+    kept = [
+        v for k, v in shown.items() if not any(o != k and folded[k] in f for o, f in folded.items())
+    ]
+    if len(kept) < 2:
+        return None
+    surfaces = kept[:MAX_SHOWN]
+    where = "the title" if key[0] == "title" else "one sentence"
+    return f"{' + '.join(surfaces)} in {where}"
+
+
+def in_words(explained: str, verdict: Verdict | None) -> str:
+    """The explanation line: never one bare word, and the act layer's finding when a pack's."""
+    if explained and not any(op in explained for op in _COMPOUND):
+        explained = f"mentions {explained}"
+    if verdict is not None and verdict.new:
+        when = f" ({verdict.when})" if verdict.when else ""
+        explained = f"{explained}; a new act{when}" if explained else f"a new act{when}"
+    return explained
+
+
+def roles_first(verdict: Verdict, witnesses: Sequence[Witness]) -> tuple[str, ...]:
+    """Who acts, whom it hits, then the query's own countries."""
+    asked = [w.term.split(":", 1)[1] for w in witnesses if w.term.startswith("@country:")]
+    return tuple(dict.fromkeys((*verdict.actors, *verdict.targets, *asked)))
 
 
 @dataclass(frozen=True)
@@ -322,7 +391,10 @@ def country_mentions(
 def rank_countries(
     mentions: Mentions, chosen: Sequence[SentenceKey], witnesses: Sequence[Witness]
 ) -> tuple[str, ...]:
-    """ISO2 codes: matched @country terms, then those in the summary, then by frequency."""
+    """ISO2 codes: matched @country terms, then those in the summary (most mentioned first).
+
+    Places the item mentions elsewhere are left out: a country named in passing is not
+    what the alert is about."""
     in_query = dict.fromkeys(
         w.term.split(":", 1)[1] for w in witnesses if w.term.startswith("@country:")
     )
@@ -331,7 +403,7 @@ def rank_countries(
         in_summary.update(mentions.by_sentence.get(key, {}))
     base = {code: i for i, code in enumerate(mentions.by_frequency)}
     rest = sorted(
-        (c for c in mentions.by_frequency if c not in in_query),
+        (c for c in mentions.by_frequency if c not in in_query and in_summary[c]),
         key=lambda c: (-in_summary[c], base[c]),
     )
     return tuple(in_query) + tuple(rest)

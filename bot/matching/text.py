@@ -14,8 +14,11 @@ _PARAGRAPH_BREAK = re.compile(r"[\r\n\u2028\u2029\x0b\x0c\x85]+")
 # A sentence may end after ., ! ? or … optionally followed by closing quotes/brackets.
 _OPENERS = "\"'“‘«([¿¡"
 # The lookahead also captures the gap to the next sentence's first character: the
-# whitespace, then any opening quotes or brackets (\s is str.isspace()).
-_TERMINATOR = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=(\s+[" + re.escape(_OPENERS) + r"]*))")
+# whitespace, then any opening quotes or brackets (\s is str.isspace()). The second
+# lookahead is a period glued to the next sentence ("journalists.Announcing", a lost
+# space in scraped text): its gap is empty and _is_boundary vets it. One pattern that
+# starts with a character class: the regex engine skips to those characters in C.
+_TERMINATOR = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=(\s+[" + re.escape(_OPENERS) + r"]*)|()[^\W\d_])")
 # Words that end with a period without ending the sentence ("No. 5", "Res. 2653", "Mr. Smith").
 _ABBREVIATION_WORDS = """
     mr mrs ms dr prof st sr jr no nos nr art arts para paras res doc docs vol vols p pp
@@ -25,6 +28,33 @@ _ABBREVIATION_WORDS = """
     e.g i.e u.s u.k u.n e.u a.m p.m ca op cit ibid viz
 """
 ABBREVIATIONS = frozenset(_ABBREVIATION_WORDS.split())
+# Words before a German ordinal ('das 17. Sanktionspaket'); Polish, Czech and Slovak
+# ordinals are followed by a lower-case word and need no list.
+_ORDINAL_BEFORE = frozenset(
+    [
+        "das",
+        "der",
+        "die",
+        "den",
+        "dem",
+        "des",
+        "am",
+        "im",
+        "zum",
+        "zur",
+        "vom",
+        "beim",
+        "ab",
+        "bis",
+        "seit",
+        "ihr",
+        "ihres",
+        "sein",
+        "seines",
+        "ein",
+        "einem",
+    ]
+)
 
 
 class _FoldTable(dict[int, str]):
@@ -154,7 +184,12 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     spans: list[tuple[int, int]] = []
     pos = start
     for m in _TERMINATOR.finditer(text, start, stop):
-        if _is_boundary(text, m.start(), m.end() + len(m.group(1)), stop):
+        gap = m.group(1)
+        if gap is None:  # glued: 'journalists.Announcing' (a single period, no gap)
+            ends = m.end() == m.start() + 1 and _is_glued_boundary(text, m.start(), stop)
+        else:
+            ends = _is_boundary(text, m.start(), m.end() + len(gap), stop)
+        if ends:
             # _add_trimmed, inlined: this runs for every sentence of every document.
             piece = text[pos : m.end()]
             kept = piece.strip()
@@ -177,6 +212,25 @@ def _is_boundary(text: str, mark: int, nxt: int, stop: int) -> bool:
     return not _is_abbreviation(text, mark)
 
 
+def _is_glued_boundary(text: str, period: int, stop: int) -> bool:
+    """'journalists.Announcing': a lower-case word, a period, a capitalised word.
+
+    Not 'example.com/News', 'name@mail.Org', 'U.S.Treasury', 'St.Petersburg', 'e.g.The'."""
+    nxt = period + 1
+    if period < 2 or text[period] != "." or nxt >= stop:
+        return False
+    if not (text[period - 1].islower() and text[period - 2].islower()):
+        return False
+    if not (text[nxt].isupper() and nxt + 1 < stop and text[nxt + 1].islower()):
+        return False
+    run_start = text.rfind(" ", 0, period) + 1
+    run_end = text.find(" ", nxt)
+    run = text[run_start : run_end if run_end >= 0 else len(text)]
+    if "/" in run or "@" in run or "www" in run.casefold():
+        return False
+    return not _is_abbreviation(text, period)
+
+
 def _is_abbreviation(text: str, period: int) -> bool:
     # The run of non-space characters before the period: the last whitespace-separated
     # piece after the last plain space (found in C rather than character by character).
@@ -190,4 +244,12 @@ def _is_abbreviation(text: str, period: int) -> bool:
         return False
     if "." in word and all(len(part) <= 2 for part in word.split(".")):
         return True  # dotted abbreviation: "U.S.", "e.g."
+    if word.isdigit() and len(word) <= 3:
+        return _ordinal(text, period - len(run))
     return word in ABBREVIATIONS
+
+
+def _ordinal(text: str, start: int) -> bool:
+    """'das 17. Sanktionspaket', 'am 24. Februar': a German ordinal after an article."""
+    previous = text[: max(start - 1, 0)].rsplit(None, 1)
+    return bool(previous) and previous[-1].casefold() in _ORDINAL_BEFORE
