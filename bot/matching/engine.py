@@ -43,6 +43,7 @@ from bot.matching.query import (
     Scope,
     Term,
     Within,
+    asserted_leaves,
     leaves,
     parse_query,
 )
@@ -117,6 +118,7 @@ class Engine:
         if literals.items:
             self._automaton.make_automaton()
         self._anchor_leaves: dict[int, list[list[Leaf]]] = {}
+        self._asserted: dict[str, tuple[Leaf, ...]] = {}  # rule key -> its asserted terms
         self.rules: Mapping[str, Rule] = MappingProxyType({c.rule.key: c.rule for c in compiled})
         # Leaves numbered for the per-document masks; plans decide which rules fire.
         self._leaves = list(leaf_literals)
@@ -288,6 +290,13 @@ class Engine:
                 places.append((field, first, first + width))
         return found
 
+    def asserted(self, key: str, node: Node) -> tuple[Leaf, ...]:
+        """The asserted terms of rule `key` (whose node is `node`), each once; cached."""
+        found = self._asserted.get(key)
+        if found is None:
+            found = self._asserted[key] = tuple(dict.fromkeys(asserted_leaves(node)))
+        return found
+
     def occurrences(self, leaf: Leaf, found: Found) -> list[Span]:
         """Where `leaf` occurs in a scanned document, entity names inside deny phrases left out."""
         spans = _leaf_spans(leaf, self._leaf_literals[leaf], found)
@@ -350,18 +359,35 @@ class _DocState:
             verdict = None
             if result is not None and rule.act is not None:
                 witnesses = _witnesses(
-                    self.analyzed, result, self.made
+                    self.analyzed, self.evidence(rule.key, compiled.node, result), self.made
                 )
                 verdict = self.acts.accept(rule.act, witnesses)
             self.verdicts[rule.key] = verdict
         return self.verdicts[rule.key]
+
+    def evidence(self, key: str, node: Node, spans: list[Span]) -> set[RawWitness]:
+        """The raw witnesses of a rule that holds: those of its spans, and every other
+        occurrence of its asserted terms in the sentences those spans touch.
+
+        The evaluator keeps only the spans it needs to decide (issue 11's bounds), so a
+        sentence can be carried by fewer of its terms than it holds; what the act layer
+        ranks and what the explanation shows is the sentence's whole evidence.
+        """
+        raw: set[RawWitness] = {w for span in spans for w in span[3]}
+        fields = self.analyzed.fields
+        carried = {(w[1], fields[w[1]].sentence_of[w[2]]) for w in raw}
+        for leaf in self.engine.asserted(key, node):
+            for field, lo, _hi, found in self.occurrences(leaf):
+                if (field, fields[field].sentence_of[lo]) in carried:
+                    raw.update(found)
+        return raw
 
     def details(self, rule: Rule, node: Node) -> dict[str, Any]:
         """The evidence of a rule that fired: witnesses, countries, summary, explanation."""
         result = self.evaluator.holds(node)
         if result is None:
             raise RuntimeError(f"rule {rule.key} was reported as a match but does not hold")
-        witnesses = _witnesses(self.analyzed, result, self.made)
+        witnesses = _witnesses(self.analyzed, self.evidence(rule.key, node, result), self.made)
         if rule.act is not None and rule.key in self.verdicts:
             verdict = self.verdicts[rule.key]
         else:
@@ -493,10 +519,9 @@ _IN_FIELD = itemgetter(2, 3, 0)
 
 
 def _witnesses(
-    analyzed: Analyzed, spans: list[Span], made: dict[RawWitness, Witness]
+    analyzed: Analyzed, raw: set[RawWitness], made: dict[RawWitness, Witness]
 ) -> tuple[Witness, ...]:
     """Raw witnesses -> Witness with original offsets, deduplicated, in reading order."""
-    raw: set[RawWitness] = {w for span in spans for w in span[3]}
     # Title first, then text; within a field by (start, end, term): C-level sort keys.
     title = [w for w in raw if w[1] == "title"]
     text = [w for w in raw if w[1] != "title"]

@@ -268,7 +268,9 @@ def _lex_entity(query: str, i: int, toks: list[_Tok]) -> int:
     if head.startswith("@name:"):
         return _lex_match(query, i, _NAME, "entity", '@name:"a name in quotes"', toks)
     if head.startswith("@program:"):
-        return _lex_match(query, i, _PROGRAM, "entity", "@program:CODE such as RUSSIA-EO14024", toks)
+        return _lex_match(
+            query, i, _PROGRAM, "entity", "@program:CODE such as RUSSIA-EO14024", toks
+        )
     return _lex_match(query, i, _ENTITY, "entity", "@country:XX or @body:ID", toks)
 
 
@@ -673,3 +675,13 @@ def leaves(node: Node) -> list[Leaf]:
     if isinstance(node, LEAF_TYPES):
         return [node]
     return [leaf for c in children(node) for leaf in leaves(c)]
+
+
+def asserted_leaves(node: Node) -> list[Leaf]:
+    """The terms whose presence counts for the query: none under NOT, none under a field
+    scope (their occurrences elsewhere in the item would not be evidence), in order."""
+    if isinstance(node, LEAF_TYPES):
+        return [node]
+    if isinstance(node, (Not, Scope)):
+        return []
+    return [leaf for c in children(node) for leaf in asserted_leaves(c)]
