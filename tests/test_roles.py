@@ -42,6 +42,12 @@ def roles(judge: Judge, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
             ("CN",),
             ("US",),
         ),
+        # a second verb joined by 'and' shares the first one's subject: no actor here
+        (
+            "The package bans imports of Russian gas and adds 69 people to the list.",
+            (),
+            ("RU",),
+        ),
         # names joined into one subject
         ("The UK, Canada and Norway imposed sanctions on two ministers.", ("GB", "CA", "NO"), ()),
         # the reason is neither actor nor target

@@ -123,6 +123,7 @@ class Roles:
     sanctioned_states: frozenset[str]  # codes: 'Iran sanctions' are sanctions on Iran
     participle_endings: tuple[str, ...]
     joiners: frozenset[str]  # words that join names into one subject ('and', 'alongside')
+    coordinators: frozenset[str]  # 'and' before a second verb of the same subject
     articles: frozenset[str]  # skipped between a preposition and a name
     object_markers: frozenset[str]  # Persian 'را' marks the object
     object_phrase_breaks: frozenset[str]  # words that end the phrase 'را' marks
@@ -225,6 +226,7 @@ def _compile(raw: Mapping[str, Any]) -> Lexicon:
             sanctioned_states=frozenset(_list(roles, "sanctioned_states")),
             participle_endings=_endings(raw),
             joiners=_singles(_list(roles, "joiners")),
+            coordinators=_singles(_list(roles, "coordinators")),
             articles=_singles(_list(roles, "articles")),
             object_markers=_singles(_list(roles, "object_markers")),
             object_phrase_breaks=_singles(_list(roles, "object_phrase_breaks")),

@@ -59,6 +59,8 @@ def cast(
     for n, verb in enumerate(verbs or [None]):
         if n and verb is not None and tokens[verb] in words.noun_like:
             continue  # 'to Russia's sanctions list': a later 'list' is the noun
+        if n and verb is not None and verb - 1 > lo and tokens[verb - 1] in words.coordinators:
+            continue  # '... bans imports of Russian gas and adds': the subject of 'bans'
         actors = _actors(context, shown, verb)
         if actors:
             break
