@@ -354,6 +354,57 @@ def _store(d: dict[str, Any]) -> list[Row]:
     ]
 
 
+def _lists(d: dict[str, Any]) -> list[Row]:
+    modes = d["modes"]
+    dom = modes["dom"]
+    return [
+        Row(
+            "lists",
+            f"{label}, {d['file_mb']:.0f} MB OFAC advanced: peak RSS / time",
+            f"{modes[mode]['peak_mb']:.0f} MB / {modes[mode]['seconds']:.1f} s",
+            f"{dom['peak_mb']:.0f} MB / {dom['seconds']:.1f} s (DOM)",
+            f"{_x(dom['peak_mb'] / modes[mode]['peak_mb'])} less memory",
+            "< 300 MB",
+            modes[mode]["peak_mb"] < 300,
+        )
+        for mode, label in (("stream", "first poll"), ("stream-known", "later poll"))
+    ]
+
+
+def _retention(d: dict[str, Any]) -> list[Row]:
+    paced, naive = d["paced"], d["naive"]
+    n = d["articles"]
+    return [
+        Row(
+            "retention",
+            f"prune {paced['result']['articles']:,} of {n:,} articles: time",
+            f"{paced['seconds']:.0f} s",
+            f"{naive['seconds']:.0f} s (one DELETE + VACUUM)",
+            f"{paced['seconds'] / naive['seconds']:.1f}x slower, paced",
+            "-",
+            None,
+        ),
+        Row(
+            "retention",
+            "longest wait of a concurrent writer / reader",
+            f"{paced['writer']['max_ms']:.0f} / {paced['reader']['max_ms']:.0f} ms",
+            f"{naive['writer']['max_ms']:.0f} / {naive['reader']['max_ms']:.0f} ms",
+            f"{_x(naive['writer']['max_ms'] / max(paced['writer']['max_ms'], 1e-9))} shorter",
+            "a moment (< 2 s)",
+            paced["writer"]["max_ms"] < 2000 and paced["reader"]["max_ms"] < 2000,
+        ),
+        Row(
+            "retention",
+            "file size before / after",
+            f"{paced['bytes_before'] / 1e6:.0f} / {paced['bytes_after'] / 1e6:.0f} MB",
+            f"{naive['bytes_before'] / 1e6:.0f} / {naive['bytes_after'] / 1e6:.0f} MB",
+            "-",
+            "space returned",
+            paced["bytes_after"] < paced["bytes_before"],
+        ),
+    ]
+
+
 def _x(value: float) -> str:
     """A speed-up factor with enough digits to read values under 1."""
     return f"{value:.2f}x" if value < 10 else f"{value:.0f}x"
@@ -366,6 +417,8 @@ BUILDERS = {
     "latency": _latency,
     "store": _store,
     "abuse": _abuse,
+    "lists": _lists,
+    "retention": _retention,
 }
 
 
