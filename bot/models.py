@@ -110,7 +110,6 @@ class Rule:
     tags: tuple[str, ...] = ()
     terms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # named term lists ($name)
     priority: Priority = "normal"
-    chat_id: int | None = None  # owner of a watch; None for packs
 
 
 @dataclass(frozen=True)

@@ -313,7 +313,7 @@ async def test_teaser_item_gets_the_full_article_and_alerts_on_satellite_state(
         "guardian-world", "The Guardian", server.url("/world/rss"), tier="media", full_text=True
     )
     runtime.store.sync_sources([source])
-    poller = Poller(runtime.store, fetcher(client), runtime.pipeline.ingest, clock)
+    poller = Poller(runtime.store, fetcher(client), runtime.ingest, clock)
     status = await poller.poll_source(source)
     assert (status.outcome, status.new_items, status.held_back) == ("ok", 2, 1), status.line()
     assert "1 held back (too old to alert)" in status.line()
@@ -348,6 +348,6 @@ async def test_the_teaser_alone_would_not_have_fired(
     server.route("/world/rss", rss(fresh))
     source = Source("g", "G", server.url("/world/rss"), full_text=True)
     runtime.store.sync_sources([source])
-    poller = Poller(runtime.store, fetcher(client), runtime.pipeline.ingest, clock)
+    poller = Poller(runtime.store, fetcher(client), runtime.ingest, clock)
     assert (await poller.poll_source(source)).new_items == 1
     assert runtime.store.recent_alerts(CHAT, limit=5) == []

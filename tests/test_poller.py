@@ -198,10 +198,10 @@ async def test_a_crashing_ingest_is_recorded_and_others_continue(
     server.feed("/b", "rss1_rdf.xml")  # not rss091.xml: a feed without dates is refused (issue 10)
     counting = CountingIngest(store)
 
-    def ingest(source: Source, entries: list) -> object:  # type: ignore[type-arg]
+    async def ingest(source: Source, entries: list) -> object:  # type: ignore[type-arg]
         if source.id == "bad":
             raise KeyError("boom")
-        return counting(source, entries)
+        return await counting(source, entries)
 
     p = Poller(store, Fetcher(client, allow_private=True), ingest, clock)
     bad, good = await p.poll_once(

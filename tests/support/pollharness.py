@@ -39,7 +39,7 @@ class CountingIngest:
     store: Store
     calls: list[tuple[str, int]] = field(default_factory=list)
 
-    def __call__(self, source: Source, entries: Sequence[FeedEntry]) -> Ingested:
+    async def __call__(self, source: Source, entries: Sequence[FeedEntry]) -> Ingested:
         new = 0
         with self.store.transaction():
             for entry in entries:
