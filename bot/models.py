@@ -231,6 +231,7 @@ class AlertView:
     message_id: int | None = None  # the chat message that shows it, once sent
     article_text: str = ""  # the lead article's text; filled only for the detailed view
     muted: bool = False  # the story or every rule of it is muted in the chat now
+    story_muted: bool = False  # the story itself (`alert:<id>`) is muted: its edits stop too
     links: int = 0  # matches (rules x copies) the alert had when this view was read
 
 

@@ -17,7 +17,8 @@ import pytest
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.delivery.outbox import Backoff, OutboxWorker
+from bot.delivery.decide import Backoff
+from bot.delivery.outbox import OutboxWorker
 from bot.delivery.ratelimit import Pacing
 from bot.models import Recipient
 from bot.store import Store

@@ -20,10 +20,10 @@ from telegram.error import (
     TimedOut,
 )
 
-from bot.delivery.digest import DigestWorker, digest_due, next_daily_slot
+from bot.delivery.digest import DigestWorker
 from bot.delivery.errors import classify, seconds
+from bot.delivery.hours import digest_due, in_window, next_daily_slot, quiet_until
 from bot.delivery.outbox import OutboxWorker
-from bot.delivery.quiet import in_window, quiet_until
 from bot.delivery.ratelimit import Pacing, make_rate_limiter
 from bot.models import Chat, Recipient
 from bot.store import Store

@@ -19,8 +19,9 @@ from telegram.error import (
     TimedOut,
 )
 
+from bot.delivery.decide import Backoff
 from bot.delivery.format import format_alert, split_html, validate_telegram_html
-from bot.delivery.outbox import Backoff, OutboxWorker
+from bot.delivery.outbox import OutboxWorker
 from bot.delivery.ratelimit import Pacing
 from bot.errors import DeliveryError
 from bot.models import Match, Recipient

@@ -12,7 +12,8 @@ from telegram import Bot
 from telegram.request import HTTPXRequest
 
 from bot.config import Settings, data_dir
-from bot.delivery.outbox import Backoff, OutboxWorker
+from bot.delivery.decide import Backoff
+from bot.delivery.outbox import OutboxWorker
 from bot.delivery.ratelimit import Pacing
 from bot.runtime import Runtime
 from bot.sources.poller import SourceStatus
