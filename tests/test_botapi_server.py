@@ -15,7 +15,6 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from telegram.request import HTTPXRequest
 
 from tests.support.botapi import BotApiServer, RateLimits
-from tests.support.botapi import bot_api_server as bot_api_server  # the fixture
 from tests.support.botapi_remote import RemoteBotApi
 from tests.support.tghtml import HtmlEntityError, parse_html
 

@@ -69,7 +69,7 @@ from bot.delivery.decide import (
 from bot.delivery.errors import classify
 from bot.models import Chat, Recipient
 from tests.support.clock import FakeClock
-from tests.test_outbox_support import add_alerts, open_store
+from tests.support.delivery import add_alerts, open_store
 
 NOON = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)  # 21:00 in Tokyo, 13:00 in Berlin
 FRESH = AlertState(created=NOON, published=NOON - timedelta(hours=1))

@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from telegram.error import (
@@ -27,19 +26,15 @@ from bot.delivery.outbox import OutboxWorker
 from bot.delivery.ratelimit import Pacing, make_rate_limiter
 from bot.models import Chat, Recipient
 from bot.store import Store
-from tests.test_outbox_support import FakeBot, FakeClock, add_alerts, gated_bot, open_store
+from tests.support.clock import FakeClock
+from tests.support.delivery import FakeBot, add_alerts, gated_bot
 
 D, P = 3001, 3002  # a digest chat and a plain one
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def store(tmp_path: Path, clock: FakeClock) -> Store:
-    s = open_store(tmp_path / "bot.db", clock)
+def store(delivery_store: Store, clock: FakeClock) -> Store:
+    s = delivery_store
     s.upsert_chat(D)
     s.upsert_chat(P)
     s.update_chat_settings(D, digest="hourly", last_digest_at=clock.now)

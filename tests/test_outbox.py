@@ -26,19 +26,15 @@ from bot.delivery.ratelimit import Pacing
 from bot.errors import DeliveryError
 from bot.models import Match, Recipient
 from bot.store import Store
-from tests.test_outbox_support import FakeBot, FakeClock, add_alerts, gated_bot, open_store
+from tests.support.clock import FakeClock
+from tests.support.delivery import FakeBot, add_alerts, gated_bot, open_store
 
 A, B = 1001, 1002
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def store(tmp_path: Path, clock: FakeClock) -> Store:
-    s = open_store(tmp_path / "bot.db", clock)
+def store(delivery_store: Store) -> Store:
+    s = delivery_store
     s.upsert_chat(A, "private")
     s.upsert_chat(B, "private")
     return s

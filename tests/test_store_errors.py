@@ -21,16 +21,10 @@ from tests.support.clock import FakeClock
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def store(tmp_path: Path, clock: FakeClock) -> Iterator[Store]:
-    s = Store.open(tmp_path / "bot.db", clock)
-    s.upsert_chat(1)
-    yield s
-    s.close()
+def store(store: Store) -> Store:
+    """The shared store (tests/conftest.py) with chat 1."""
+    store.upsert_chat(1)
+    return store
 
 
 def test_every_public_store_method_is_guarded() -> None:

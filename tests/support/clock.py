@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 START = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)  # a Friday, 12:00 UTC: what most tests assume
-_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # where `monotonic()` counts from
 
 
 class FakeClock:
@@ -47,4 +47,4 @@ class FakeClock:
 
     def monotonic(self) -> float:
         """The same time as seconds on a float timer (for token buckets and budgets)."""
-        return (self.now - _EPOCH).total_seconds()
+        return (self.now - EPOCH).total_seconds()
