@@ -26,7 +26,7 @@ from bot.delivery.outbox import OutboxWorker
 from bot.delivery.ratelimit import Pacing, make_rate_limiter
 from bot.models import Chat, Recipient
 from bot.store import Store
-from tests.support.clock import FakeClock
+from tests.support.clock import FakeClock, settled
 from tests.support.delivery import FakeBot, add_alerts, gated_bot
 
 D, P = 3001, 3002  # a digest chat and a plain one
@@ -220,10 +220,13 @@ async def test_digest_stop_waits_for_the_digest_in_flight(store: Store, clock: F
     run = asyncio.create_task(digests.run_once())
     await asyncio.wait_for(entered.wait(), 20)
     stopping = asyncio.create_task(digests.stop())
-    await asyncio.sleep(0.05)
+    at_stop: list[dict[str, int]] = []  # what the store shows when stop() returns
+    stopping.add_done_callback(lambda _: at_stop.append(store.outbox_counts()))
+    await settled(lambda: digests.stopping)  # stop() began; it returns only after the digest
     assert not stopping.done()
     gate.set()
     await asyncio.wait_for(stopping, 20)
+    assert at_stop == [{"sent": 2}]  # the digest was recorded before stop() returned
     assert (await run).sent == 2
     assert store.outbox_counts() == {"sent": 2}
     add_alerts(store, [Recipient(D)])

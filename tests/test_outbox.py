@@ -26,7 +26,7 @@ from bot.delivery.ratelimit import Pacing
 from bot.errors import DeliveryError
 from bot.models import Match, Recipient
 from bot.store import Store
-from tests.support.clock import FakeClock
+from tests.support.clock import FakeClock, settled
 from tests.support.delivery import FakeBot, add_alerts, gated_bot, open_store
 
 A, B = 1001, 1002
@@ -360,10 +360,13 @@ async def test_stop_lets_the_send_in_flight_finish_and_be_recorded(
     run = asyncio.create_task(w.run_once())
     await asyncio.wait_for(entered.wait(), 20)
     stopping = asyncio.create_task(w.stop())
-    await asyncio.sleep(0.05)
+    at_stop: list[dict[str, int]] = []  # what the store shows when stop() returns
+    stopping.add_done_callback(lambda _: at_stop.append(states(store)))
+    await settled(lambda: w.stopping)  # stop() began; it returns only once nothing is in flight
     assert not stopping.done()  # waits for the message in flight
     gate.set()
     await asyncio.wait_for(stopping, 20)
+    assert at_stop == [{"sent": 1, "pending": 2}]  # recorded before stop() returned
     report = await run
     assert report.sent == 1 and len(slow.sent) == 1
     assert states(store) == {"sent": 1, "pending": 2}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -48,3 +49,13 @@ class FakeClock:
     def monotonic(self) -> float:
         """The same time as seconds on a float timer (for token buckets and budgets)."""
         return (self.now - EPOCH).total_seconds()
+
+
+async def settled(condition: Callable[[], bool], *, steps: int = 10_000) -> None:
+    """Let other tasks run, without a timer, until `condition()` holds (event-driven waiting:
+    a test asserts what has not happened only after what must happen first did)."""
+    for _ in range(steps):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError(f"not reached after {steps} event-loop steps")
