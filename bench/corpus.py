@@ -167,6 +167,6 @@ def make_rules(count: int, seed: int = 23, world: World | None = None) -> list[R
     world = world or make_world()
     rng = random.Random(seed)
     return [
-        Rule(key=f"watch:{i}", name=f"bench rule {i}", query=make_query(rng, world), chat_id=1)
+        Rule(key=f"watch:{i}", name=f"bench rule {i}", query=make_query(rng, world))
         for i in range(1, count + 1)
     ]

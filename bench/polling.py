@@ -58,7 +58,7 @@ class StoreIngest:
 
     store: Store
 
-    def __call__(self, source: Source, entries: Sequence[FeedEntry]) -> Stored:
+    async def __call__(self, source: Source, entries: Sequence[FeedEntry]) -> Stored:
         new = 0
         with self.store.transaction():
             for entry in entries:

@@ -62,13 +62,6 @@ class Settings:
     alert_retention: timedelta | None = None  # alerted stories; None: kept for good
     health_port: int | None = None  # SANCTIONS_BOT_HEALTH_PORT; 0 = off, None = default
 
-    @property
-    def file_api_url(self) -> str:
-        """Bot API file URL matching `api_url` (python-telegram-bot wants both)."""
-        if self.api_url.endswith("/bot"):
-            return self.api_url[: -len("/bot")] + "/file/bot"
-        return self.api_url.rstrip("/") + "/file/bot"
-
     def require_token(self) -> str:
         """The bot token, or a clear error when it is missing."""
         if not self.token:

@@ -121,7 +121,6 @@ class Rule:
     tags: tuple[str, ...] = ()
     terms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # named term lists ($name)
     priority: Priority = "normal"
-    chat_id: int | None = None  # owner of a watch; None for packs
     act: ActPolicy | None = None  # packs only: the act layer's checks; watches match as written
 
 
@@ -244,6 +243,7 @@ class AlertView:
     message_id: int | None = None  # the chat message that shows it, once sent
     article_text: str = ""  # the lead article's text; filled only for the detailed view
     muted: bool = False  # the story or every rule of it is muted in the chat now
+    story_muted: bool = False  # the story itself (`alert:<id>`) is muted: its edits stop too
     links: int = 0  # matches (rules x copies) the alert had when this view was read
 
 

@@ -35,7 +35,6 @@ def watch_rule(watch: Watch) -> Rule:
         key=watch.rule_key,
         name=f"watch #{watch.id}: {watch.query}",
         query=watch.query,
-        chat_id=watch.chat_id,
     )
 
 

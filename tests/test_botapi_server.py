@@ -15,7 +15,6 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from telegram.request import HTTPXRequest
 
 from tests.support.botapi import BotApiServer, RateLimits
-from tests.support.botapi import bot_api_server as bot_api_server  # the fixture
 from tests.support.botapi_remote import RemoteBotApi
 from tests.support.tghtml import HtmlEntityError, parse_html
 
@@ -52,7 +51,7 @@ async def test_long_poll_waits_for_update_and_offset_confirms(
 ) -> None:
     assert await bot.get_updates(timeout=0) == ()
     task = asyncio.create_task(bot.get_updates(timeout=4))
-    await asyncio.sleep(0.3)
+    await server.wait_until(lambda: server.polls_held == 1)  # the server holds the poll
     assert not task.done()  # held: nothing to deliver yet
     server.send_message(42, 42, "/start")
     updates = await asyncio.wait_for(task, 5)

@@ -8,6 +8,7 @@ import pytest
 
 from bot.config import DEFAULT_API_URL, data_dir, load_settings
 from bot.errors import ConfigError
+from bot.telegram.app import file_url_for
 
 
 def test_defaults_point_at_bundled_data(tmp_path: Path) -> None:
@@ -32,7 +33,7 @@ def test_environment_is_read(tmp_path: Path) -> None:
     assert settings.db_path == tmp_path / "env.db"
     assert settings.allow_private_network is True
     assert settings.admin_ids == frozenset({42, 7})
-    assert settings.file_api_url == "http://127.0.0.1:9999/file/bot"
+    assert file_url_for(settings.api_url) == "http://127.0.0.1:9999/file/bot"
 
 
 def test_flags_beat_environment(tmp_path: Path) -> None:

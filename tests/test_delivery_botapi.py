@@ -8,7 +8,7 @@ listed by `store.failed_alerts()`; nothing stays pending, nothing is silent.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -17,13 +17,15 @@ import pytest
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.delivery.outbox import Backoff, OutboxWorker
+from bot.delivery.decide import Backoff
+from bot.delivery.outbox import OutboxWorker
 from bot.delivery.ratelimit import Pacing
 from bot.models import Recipient
 from bot.store import Store
 from bot.store.base import utcnow
 from tests.support.botapi import BotApiServer, RateLimits
-from tests.test_outbox_support import FakeClock, add_alerts, open_store
+from tests.support.clock import FakeClock
+from tests.support.delivery import add_alerts, open_store
 
 # PTB builds RetryAfter from the 429 answer and warns about its int form.
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
@@ -33,12 +35,10 @@ GROUP, SUPER = -21, -1000021
 
 
 @pytest.fixture
-def server() -> Iterator[BotApiServer]:
-    srv = BotApiServer().start()
+def server(bot_api_server: BotApiServer) -> BotApiServer:
     for chat in (A, B, C):
-        srv.add_chat(chat, "private")
-    yield srv
-    srv.stop()
+        bot_api_server.add_chat(chat, "private")
+    return bot_api_server
 
 
 @pytest.fixture
@@ -49,13 +49,8 @@ async def bot(server: BotApiServer) -> AsyncIterator[Bot]:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def store(tmp_path: Path, clock: FakeClock) -> Store:
-    s = open_store(tmp_path / "bot.db", clock)
+def store(delivery_store: Store) -> Store:
+    s = delivery_store
     for chat in (A, B, C):
         s.upsert_chat(chat)
     return s

@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from telegram.error import (
@@ -20,26 +19,22 @@ from telegram.error import (
     TimedOut,
 )
 
-from bot.delivery.digest import DigestWorker, digest_due, next_daily_slot
+from bot.delivery.digest import DigestWorker
 from bot.delivery.errors import classify, seconds
+from bot.delivery.hours import digest_due, in_window, next_daily_slot, quiet_until
 from bot.delivery.outbox import OutboxWorker
-from bot.delivery.quiet import in_window, quiet_until
 from bot.delivery.ratelimit import Pacing, make_rate_limiter
 from bot.models import Chat, Recipient
 from bot.store import Store
-from tests.test_outbox_support import FakeBot, FakeClock, add_alerts, gated_bot, open_store
+from tests.support.clock import FakeClock, settled
+from tests.support.delivery import FakeBot, add_alerts, gated_bot
 
 D, P = 3001, 3002  # a digest chat and a plain one
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def store(tmp_path: Path, clock: FakeClock) -> Store:
-    s = open_store(tmp_path / "bot.db", clock)
+def store(delivery_store: Store, clock: FakeClock) -> Store:
+    s = delivery_store
     s.upsert_chat(D)
     s.upsert_chat(P)
     s.update_chat_settings(D, digest="hourly", last_digest_at=clock.now)
@@ -225,10 +220,13 @@ async def test_digest_stop_waits_for_the_digest_in_flight(store: Store, clock: F
     run = asyncio.create_task(digests.run_once())
     await asyncio.wait_for(entered.wait(), 20)
     stopping = asyncio.create_task(digests.stop())
-    await asyncio.sleep(0.05)
+    at_stop: list[dict[str, int]] = []  # what the store shows when stop() returns
+    stopping.add_done_callback(lambda _: at_stop.append(store.outbox_counts()))
+    await settled(lambda: digests.stopping)  # stop() began; it returns only after the digest
     assert not stopping.done()
     gate.set()
     await asyncio.wait_for(stopping, 20)
+    assert at_stop == [{"sent": 2}]  # the digest was recorded before stop() returned
     assert (await run).sent == 2
     assert store.outbox_counts() == {"sent": 2}
     add_alerts(store, [Recipient(D)])

@@ -8,7 +8,7 @@ from bot.delivery.ratelimit import make_rate_limiter
 from bot.models import Recipient
 from bot.telegram.app import Intervals
 from tests.e2e.harness import start_harness, stop_harness
-from tests.test_outbox_support import add_alerts
+from tests.support.delivery import add_alerts
 
 CHATS = [7000 + n for n in range(120)]
 USER = 6999

@@ -8,6 +8,7 @@ import pytest
 
 from bot.matching.engine import Engine
 from bot.models import Document, EntityResolver, Rule
+from tests.support.seed import shared_seed
 from tests.test_engine import FakeResolver
 
 # Our own paraphrase (not the shared seed text): quotes first, the resolution at the end.
@@ -90,13 +91,13 @@ def test_paraphrase_summary_lead_and_explanation() -> None:
     )
 
 
-def _shared_seed() -> Path:
-    return Path(__file__).resolve().parents[1].parent / "shared" / "seed-article.txt"
+SEED = shared_seed()  # outside the repository: tests/support/seed.py finds it
 
 
-@pytest.mark.skipif(not _shared_seed().exists(), reason="no ../shared/seed-article.txt here")
+@pytest.mark.skipif(SEED is None, reason="no shared/seed-article.txt beside this checkout")
 def test_shared_seed_article() -> None:
-    text = _shared_seed().read_text(encoding="utf-8")
+    assert SEED is not None
+    text = SEED.read_text(encoding="utf-8")
     paragraphs = [p for p in text.splitlines() if p.strip()]
     # The last two paragraphs report the European Parliament's resolution.
     cut = "\n".join(paragraphs[:-2])
@@ -115,7 +116,7 @@ def _real_pack_and_gazetteer() -> tuple[Rule, EntityResolver]:
 def test_paraphrase_and_shared_seed_with_the_shipped_pack() -> None:
     rule, gazetteer = _real_pack_and_gazetteer()
     check_seed_behaviour(gazetteer, rule, FULL, WITHOUT_ENDING)
-    if _shared_seed().exists():
-        text = _shared_seed().read_text(encoding="utf-8")
+    if SEED is not None:
+        text = SEED.read_text(encoding="utf-8")
         paragraphs = [p for p in text.splitlines() if p.strip()]
         check_seed_behaviour(gazetteer, rule, text, "\n".join(paragraphs[:-2]))

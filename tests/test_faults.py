@@ -9,7 +9,6 @@ with a human reason, and its next poll must move out (backoff).
 from __future__ import annotations
 
 import tracemalloc
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -20,8 +19,9 @@ from bot.sources.fetch import Fetcher, MiB
 from bot.sources.netguard import StaticResolver
 from bot.sources.poller import Poller, SourceStatus
 from bot.store import Store
+from tests.support.clock import FakeClock
 from tests.support.feedserver import FEEDS_DIR, FeedServer, endless, gzip_bomb
-from tests.support.pollharness import Clock, CountingIngest
+from tests.support.pollharness import CountingIngest
 
 TIMEOUT = 1.0
 LIMIT = 1 * MiB
@@ -29,11 +29,10 @@ MEMORY_BOUND = 12 * MiB  # far below what the bomb or the huge body would need u
 
 
 @pytest.fixture
-def server() -> Iterator[FeedServer]:
-    srv = FeedServer().start()
-    srv.feed("/healthy", "rss1_rdf.xml")
-    yield srv
-    srv.stop()
+def server(feed_server: FeedServer) -> FeedServer:
+    """The shared feed server, serving the healthy source every cycle polls beside the faulty one."""
+    feed_server.feed("/healthy", "rss1_rdf.xml")
+    return feed_server
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,7 @@ async def run_cycle(
     server: FeedServer,
     store: Store,
     client: httpx.AsyncClient,
-    clock: Clock,
+    clock: FakeClock,
     fault_url: str,
     *,
     healthy_url: str | None = None,
@@ -69,7 +68,7 @@ async def run_cycle(
     return Cycle(fault, healthy, peak)
 
 
-def assert_isolated_failure(cycle: Cycle, store: Store, clock: Clock, reason: str) -> None:
+def assert_isolated_failure(cycle: Cycle, store: Store, clock: FakeClock, reason: str) -> None:
     assert cycle.healthy.outcome == "ok" and cycle.healthy.new_items == 1
     assert [a.source_id for a in store.articles_since(clock.now)] == ["healthy"]
     assert cycle.fault.outcome == "error"
@@ -83,7 +82,7 @@ def assert_isolated_failure(cycle: Cycle, store: Store, clock: Clock, reason: st
 
 
 async def test_timeout(
-    server: FeedServer, store: Store, client: httpx.AsyncClient, clock: Clock
+    server: FeedServer, store: Store, client: httpx.AsyncClient, clock: FakeClock
 ) -> None:
     server.feed("/slow", "rss2_quirks.xml", delay=30)
     cycle = await run_cycle(server, store, client, clock, server.url("/slow"))
@@ -91,7 +90,7 @@ async def test_timeout(
 
 
 async def test_slow_drip_is_cut_by_the_total_deadline(
-    server: FeedServer, store: Store, client: httpx.AsyncClient, clock: Clock
+    server: FeedServer, store: Store, client: httpx.AsyncClient, clock: FakeClock
 ) -> None:
     # Each byte arrives well within any per-read timeout; only a total deadline stops it.
     server.route("/drip", endless(b"<rss>", 100_000), drip=(5, 0.05), content_length=False)
@@ -100,14 +99,14 @@ async def test_slow_drip_is_cut_by_the_total_deadline(
 
 
 async def test_http_404(
-    server: FeedServer, store: Store, client: httpx.AsyncClient, clock: Clock
+    server: FeedServer, store: Store, client: httpx.AsyncClient, clock: FakeClock
 ) -> None:
     cycle = await run_cycle(server, store, client, clock, server.url("/missing.xml"))
     assert_isolated_failure(cycle, store, clock, "HTTP 404")
 
 
 async def test_http_500(
-    server: FeedServer, store: Store, client: httpx.AsyncClient, clock: Clock
+    server: FeedServer, store: Store, client: httpx.AsyncClient, clock: FakeClock
 ) -> None:
     server.route("/error", b"oops", status=500, content_type="text/plain")
     cycle = await run_cycle(server, store, client, clock, server.url("/error"))
@@ -115,7 +114,7 @@ async def test_http_500(
 
 
 async def test_redirect_loop(
-    server: FeedServer, store: Store, client: httpx.AsyncClient, clock: Clock
+    server: FeedServer, store: Store, client: httpx.AsyncClient, clock: FakeClock
 ) -> None:
     server.route("/a", status=302, location="/b")
     server.route("/b", status=301, location=server.url("/a"))
@@ -140,7 +139,7 @@ def guarded_fetcher(client: httpx.AsyncClient) -> Fetcher:
 
 
 async def test_host_resolving_to_loopback_is_refused_before_connecting(
-    server: FeedServer, store: Store, client: httpx.AsyncClient, clock: Clock
+    server: FeedServer, store: Store, client: httpx.AsyncClient, clock: FakeClock
 ) -> None:
     server.feed("/internal", "rss2_quirks.xml")
     cycle = await run_cycle(
@@ -157,7 +156,7 @@ async def test_host_resolving_to_loopback_is_refused_before_connecting(
 
 
 async def test_redirect_to_loopback_is_refused_before_connecting(
-    server: FeedServer, store: Store, client: httpx.AsyncClient, clock: Clock
+    server: FeedServer, store: Store, client: httpx.AsyncClient, clock: FakeClock
 ) -> None:
     server.route("/redirect", status=302, location=server.url("/internal"))
     server.feed("/internal", "rss2_quirks.xml")
@@ -175,7 +174,7 @@ async def test_redirect_to_loopback_is_refused_before_connecting(
 
 
 async def test_invalid_xml(
-    server: FeedServer, store: Store, client: httpx.AsyncClient, clock: Clock
+    server: FeedServer, store: Store, client: httpx.AsyncClient, clock: FakeClock
 ) -> None:
     server.feed("/bad.xml", "invalid.xml")
     cycle = await run_cycle(server, store, client, clock, server.url("/bad.xml"))
@@ -183,7 +182,7 @@ async def test_invalid_xml(
 
 
 async def test_html_where_a_feed_was_expected(
-    server: FeedServer, store: Store, client: httpx.AsyncClient, clock: Clock
+    server: FeedServer, store: Store, client: httpx.AsyncClient, clock: FakeClock
 ) -> None:
     server.feed("/feed", "html_page.html", content_type="text/html")
     cycle = await run_cycle(server, store, client, clock, server.url("/feed"))
@@ -192,7 +191,7 @@ async def test_html_where_a_feed_was_expected(
 
 
 async def test_empty_body(
-    server: FeedServer, store: Store, client: httpx.AsyncClient, clock: Clock
+    server: FeedServer, store: Store, client: httpx.AsyncClient, clock: FakeClock
 ) -> None:
     server.route("/empty", b"")
     cycle = await run_cycle(server, store, client, clock, server.url("/empty"))
@@ -200,7 +199,7 @@ async def test_empty_body(
 
 
 async def test_body_over_the_size_limit_streamed(
-    server: FeedServer, store: Store, client: httpx.AsyncClient, clock: Clock
+    server: FeedServer, store: Store, client: httpx.AsyncClient, clock: FakeClock
 ) -> None:
     # No Content-Length: the cap must hold while streaming 64 MiB.
     server.route("/huge", endless(b"<rss>" + b" " * 65531, 64 * MiB), content_length=False)
@@ -210,7 +209,7 @@ async def test_body_over_the_size_limit_streamed(
 
 
 async def test_body_over_the_size_limit_declared(
-    server: FeedServer, store: Store, client: httpx.AsyncClient, clock: Clock
+    server: FeedServer, store: Store, client: httpx.AsyncClient, clock: FakeClock
 ) -> None:
     server.route("/big", b" " * (2 * MiB))
     cycle = await run_cycle(server, store, client, clock, server.url("/big"))
@@ -219,7 +218,7 @@ async def test_body_over_the_size_limit_declared(
 
 
 async def test_gzip_bomb(
-    server: FeedServer, store: Store, client: httpx.AsyncClient, clock: Clock
+    server: FeedServer, store: Store, client: httpx.AsyncClient, clock: FakeClock
 ) -> None:
     bomb = gzip_bomb(256 * MiB)
     assert len(bomb) < MiB  # a small download that would expand 256 times past the cap
@@ -230,7 +229,7 @@ async def test_gzip_bomb(
 
 
 async def test_xml_entity_expansion_bomb(
-    server: FeedServer, store: Store, client: httpx.AsyncClient, clock: Clock
+    server: FeedServer, store: Store, client: httpx.AsyncClient, clock: FakeClock
 ) -> None:
     server.feed("/laughs", "bomb.xml")
     cycle = await run_cycle(server, store, client, clock, server.url("/laughs"))
@@ -239,7 +238,7 @@ async def test_xml_entity_expansion_bomb(
 
 
 async def test_wrong_charset_is_recovered_not_failed(
-    server: FeedServer, store: Store, client: httpx.AsyncClient, clock: Clock
+    server: FeedServer, store: Store, client: httpx.AsyncClient, clock: FakeClock
 ) -> None:
     """The header says UTF-8 but the bytes are ISO-8859-1: decoded right, nothing fails."""
     server.feed("/latin1", "latin1_undeclared.xml", content_type="text/xml; charset=utf-8")
@@ -250,7 +249,7 @@ async def test_wrong_charset_is_recovered_not_failed(
 
 
 async def test_unknown_declared_charset_is_recovered(
-    server: FeedServer, store: Store, client: httpx.AsyncClient, clock: Clock
+    server: FeedServer, store: Store, client: httpx.AsyncClient, clock: FakeClock
 ) -> None:
     body = (
         (FEEDS_DIR / "cp1251_declared.xml").read_bytes().replace(b"windows-1251", b"x-bogus-8", 1)

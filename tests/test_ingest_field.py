@@ -20,24 +20,18 @@ from bot.sources.fetch import Fetcher
 from bot.sources.netguard import StaticResolver
 from bot.sources.poller import Poller
 from bot.store import Store
+from tests.support.clock import FakeClock
 from tests.support.feedserver import FeedServer
 from tests.support.pages import article_page, paragraphs
-from tests.support.pollharness import Clock, CountingIngest, Notices
+from tests.support.pollharness import CountingIngest, Notices
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 CHAT = 10
 
 
 @pytest.fixture
-def server() -> Iterator[FeedServer]:
-    srv = FeedServer().start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(NOW)
+def clock() -> FakeClock:
+    return FakeClock(NOW)
 
 
 def fetcher(client: httpx.AsyncClient) -> Fetcher:
@@ -50,7 +44,7 @@ def notices() -> Notices:
 
 
 @pytest.fixture
-def poller(store: Store, client: httpx.AsyncClient, clock: Clock, notices: Notices) -> Poller:
+def poller(store: Store, client: httpx.AsyncClient, clock: FakeClock, notices: Notices) -> Poller:
     return Poller(
         store, fetcher(client), CountingIngest(store), clock, notify=notices, failure_threshold=2
     )
@@ -93,34 +87,34 @@ def titles(store: Store) -> list[str]:
     ],
 )
 async def test_a_broken_character_costs_nothing(
-    bad: str, stored_as: str, server: FeedServer, store: Store, poller: Poller
+    bad: str, stored_as: str, feed_server: FeedServer, store: Store, poller: Poller
 ) -> None:
-    server.route("/f", rss(item("g1", "First good item"), bad, item("g2", "Second good item")))
-    status = await poller.poll_source(Source("wire", "Wire", server.url("/f")))
+    feed_server.route("/f", rss(item("g1", "First good item"), bad, item("g2", "Second good item")))
+    status = await poller.poll_source(Source("wire", "Wire", feed_server.url("/f")))
     assert (status.outcome, status.seen_items, status.new_items) == ("ok", 3, 3)
     assert titles(store) == sorted(["First good item", "Second good item", stored_as])
 
 
 async def test_one_unrepairable_item_is_skipped_and_counted(
-    server: FeedServer, store: Store, poller: Poller
+    feed_server: FeedServer, store: Store, poller: Poller
 ) -> None:
     huge_link = "https://wire.example/" + "x" * 3000
     feed = rss(
         item("g1", "First good item"), item("b", "Bad", link=huge_link), item("g2", "Second")
     )
-    server.route("/f", feed)
-    status = await poller.poll_source(Source("wire", "Wire", server.url("/f")))
+    feed_server.route("/f", feed)
+    status = await poller.poll_source(Source("wire", "Wire", feed_server.url("/f")))
     assert (status.outcome, status.seen_items, status.skipped_items) == ("ok", 2, 1)
     assert titles(store) == ["First good item", "Second"]
     assert "2 items, 2 new, 1 skipped (malformed)" in status.line()
     # The next poll of the same body is "not modified": the skip is not retried forever.
-    assert (await poller.poll_source(Source("wire", "Wire", server.url("/f")))).outcome == (
+    assert (await poller.poll_source(Source("wire", "Wire", feed_server.url("/f")))).outcome == (
         "not_modified"
     )
 
 
 async def test_json_items_with_surrogates_or_of_the_wrong_type(
-    server: FeedServer, store: Store, poller: Poller
+    feed_server: FeedServer, store: Store, poller: Poller
 ) -> None:
     body = json.dumps(
         {
@@ -132,9 +126,9 @@ async def test_json_items_with_surrogates_or_of_the_wrong_type(
         },
         ensure_ascii=True,  # "\ud800" as the escape real APIs send
     ).encode()
-    server.route("/api", body, content_type="application/json")
+    feed_server.route("/api", body, content_type="application/json")
     mapping = {"items": "results", "title": "title", "link": "link", "date": "date"}
-    source = Source("api", "API", server.url("/api"), kind="json", selectors=mapping)
+    source = Source("api", "API", feed_server.url("/api"), kind="json", selectors=mapping)
     status = await poller.poll_source(source)
     assert (status.outcome, status.seen_items, status.skipped_items) == ("ok", 2, 1)
     assert titles(store) == ["Good one", "Good two"]
@@ -175,14 +169,14 @@ async def test_a_challenge_page_is_a_failure_that_reaches_the_admins(
     status: int,
     kind: str,
     vendor: str | None,
-    server: FeedServer,
+    feed_server: FeedServer,
     store: Store,
     poller: Poller,
     notices: Notices,
 ) -> None:
-    server.route("/f", body, status=status, content_type="text/html")
+    feed_server.route("/f", body, status=status, content_type="text/html")
     selectors = {"item": "div.row", "title": "a", "link": "a"} if kind == "html" else {}
-    source = Source("src", "Some Source", server.url("/f"), kind=kind, selectors=selectors)  # type: ignore[arg-type]
+    source = Source("src", "Some Source", feed_server.url("/f"), kind=kind, selectors=selectors)  # type: ignore[arg-type]
     first = await poller.poll_source(source)
     second = await poller.poll_source(source)
     assert first.outcome == second.outcome == "error"
@@ -216,7 +210,7 @@ async def test_a_challenge_page_is_a_failure_that_reaches_the_admins(
     ],
 )
 async def test_a_json_body_whose_items_map_to_nothing_is_a_failure(
-    mapping: dict[str, str], reason: str, server: FeedServer, store: Store, poller: Poller
+    mapping: dict[str, str], reason: str, feed_server: FeedServer, store: Store, poller: Poller
 ) -> None:
     data = {
         "data": [
@@ -234,26 +228,28 @@ async def test_a_json_body_whose_items_map_to_nothing_is_a_failure(
             },
         ]
     }
-    server.route("/api", json.dumps(data).encode(), content_type="application/json")
-    source = Source("api", "API", server.url("/api"), kind="json", selectors=mapping)
+    feed_server.route("/api", json.dumps(data).encode(), content_type="application/json")
+    source = Source("api", "API", feed_server.url("/api"), kind="json", selectors=mapping)
     status = await poller.poll_source(source)
     assert (status.outcome, status.error) == ("error", reason)
     assert store.count_articles() == 0
 
 
 async def test_a_feed_of_undated_items_is_a_failure_but_an_empty_one_is_not(
-    server: FeedServer, store: Store, poller: Poller
+    feed_server: FeedServer, store: Store, poller: Poller
 ) -> None:
     undated = b'<rss version="2.0"><channel><title>t</title><item><title>A</title><link>https://x.example/a</link></item></channel></rss>'
-    server.route("/undated", undated)
-    status = await poller.poll_source(Source("u", "U", server.url("/undated")))
+    feed_server.route("/undated", undated)
+    status = await poller.poll_source(Source("u", "U", feed_server.url("/undated")))
     assert (status.outcome, status.error) == ("error", "none of the 1 items has a date")
-    server.route("/empty", b'<rss version="2.0"><channel><title>quiet day</title></channel></rss>')
-    assert (await poller.poll_source(Source("e", "E", server.url("/empty")))).outcome == "ok"
+    feed_server.route(
+        "/empty", b'<rss version="2.0"><channel><title>quiet day</title></channel></rss>'
+    )
+    assert (await poller.poll_source(Source("e", "E", feed_server.url("/empty")))).outcome == "ok"
 
 
 async def test_a_normal_page_with_a_cloudflare_script_is_not_a_challenge(
-    server: FeedServer, store: Store, poller: Poller
+    feed_server: FeedServer, store: Store, poller: Poller
 ) -> None:
     rows = "".join(
         f'<div class="row"><a href="/a/{n}">Designation update number {n} for the sanctions programme</a>'
@@ -261,10 +257,10 @@ async def test_a_normal_page_with_a_cloudflare_script_is_not_a_challenge(
         for n in range(3)
     )
     page = f"<html><head><script src='/cdn-cgi/challenge-platform/scripts/jsd/main.js'></script></head><body>{rows}</body></html>"
-    server.route("/list", page.encode(), content_type="text/html")
+    feed_server.route("/list", page.encode(), content_type="text/html")
     selectors = {"item": "div.row", "title": "a", "link": "a", "date": "span"}
     status = await poller.poll_source(
-        Source("l", "L", server.url("/list"), kind="html", selectors=selectors)
+        Source("l", "L", feed_server.url("/list"), kind="html", selectors=selectors)
     )
     assert (status.outcome, status.new_items) == ("ok", 3)
 
@@ -273,7 +269,7 @@ async def test_a_normal_page_with_a_cloudflare_script_is_not_a_challenge(
 
 
 @pytest.fixture
-def runtime(tmp_path: Path, clock: Clock) -> Iterator[Runtime]:
+def runtime(tmp_path: Path, clock: FakeClock) -> Iterator[Runtime]:
     settings = Settings(
         db_path=tmp_path / "bot.db",
         rules_dir=data_dir("rules"),
@@ -290,16 +286,16 @@ TEASER = "Kremlin talks cover the economy and North Korea. Continue reading..."
 
 
 async def test_teaser_item_gets_the_full_article_and_alerts_on_satellite_state(
-    server: FeedServer, runtime: Runtime, client: httpx.AsyncClient, clock: Clock
+    feed_server: FeedServer, runtime: Runtime, client: httpx.AsyncClient, clock: FakeClock
 ) -> None:
     # A Guardian-shaped page: navigation, cookie banner, newsletter box, related links,
     # most viewed, footer around our own version of the seed article.
-    server.route(
+    feed_server.route(
         "/world/2026/dec/01/putin-lukashenko-sochi",
         article_page("guardian", "belarus-satellite-state"),
         content_type="text/html; charset=utf-8",
     )
-    link = server.url("/world/2026/dec/01/putin-lukashenko-sochi")
+    link = feed_server.url("/world/2026/dec/01/putin-lukashenko-sochi")
     old = item("old-1", "Lithuania extends its border zone", when=NOW - timedelta(days=5))
     fresh = item(
         "seed-1",
@@ -308,12 +304,16 @@ async def test_teaser_item_gets_the_full_article_and_alerts_on_satellite_state(
         link=link,
         text=f"&lt;p&gt;{TEASER}&lt;/p&gt;",
     )
-    server.route("/world/rss", rss(fresh, old))
+    feed_server.route("/world/rss", rss(fresh, old))
     source = Source(
-        "guardian-world", "The Guardian", server.url("/world/rss"), tier="media", full_text=True
+        "guardian-world",
+        "The Guardian",
+        feed_server.url("/world/rss"),
+        tier="media",
+        full_text=True,
     )
     runtime.store.sync_sources([source])
-    poller = Poller(runtime.store, fetcher(client), runtime.pipeline.ingest, clock)
+    poller = Poller(runtime.store, fetcher(client), runtime.ingest, clock)
     status = await poller.poll_source(source)
     assert (status.outcome, status.new_items, status.held_back) == ("ok", 2, 1), status.line()
     assert "1 held back (too old to alert)" in status.line()
@@ -335,19 +335,19 @@ async def test_teaser_item_gets_the_full_article_and_alerts_on_satellite_state(
 
 
 async def test_the_teaser_alone_would_not_have_fired(
-    server: FeedServer, runtime: Runtime, client: httpx.AsyncClient, clock: Clock
+    feed_server: FeedServer, runtime: Runtime, client: httpx.AsyncClient, clock: FakeClock
 ) -> None:
     # Same item, article page unreachable: the teaser is stored and nothing alerts.
     fresh = item(
         "seed-1",
         "Putin hosts Lukashenko in Sochi",
         when=NOW - timedelta(hours=2),
-        link=server.url("/gone"),
+        link=feed_server.url("/gone"),
         text=TEASER,
     )
-    server.route("/world/rss", rss(fresh))
-    source = Source("g", "G", server.url("/world/rss"), full_text=True)
+    feed_server.route("/world/rss", rss(fresh))
+    source = Source("g", "G", feed_server.url("/world/rss"), full_text=True)
     runtime.store.sync_sources([source])
-    poller = Poller(runtime.store, fetcher(client), runtime.pipeline.ingest, clock)
+    poller = Poller(runtime.store, fetcher(client), runtime.ingest, clock)
     assert (await poller.poll_source(source)).new_items == 1
     assert runtime.store.recent_alerts(CHAT, limit=5) == []

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
 from bot.telegram.context import Reply, Where
 from bot.telegram.limits import CHAT_FACTOR, RATES, CommandLimits, Rate, TokenBuckets
+from tests.support.clock import EPOCH, FakeClock
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+def timer_clock() -> FakeClock:
+    """The fake clock, read as a float timer (`monotonic`) that starts at 1000.0 s."""
+    return FakeClock(EPOCH + timedelta(seconds=1000))
 
 
 def _where(user: int, chat: int | None = None) -> Where:
@@ -23,15 +22,15 @@ def _where(user: int, chat: int | None = None) -> Where:
 
 
 def test_a_bucket_allows_a_burst_then_refills_steadily() -> None:
-    clock = Clock()
-    bucket = TokenBuckets(Rate(3, 6, "tests"), clock)
+    clock = timer_clock()
+    bucket = TokenBuckets(Rate(3, 6, "tests"), clock.monotonic)
     for _ in range(3):
         assert bucket.wait("u") == 0
         bucket.take("u")
     assert bucket.wait("u") == pytest.approx(10.0)  # 6 a minute: one every 10 s
-    clock.now += 4
+    clock.advance(4)
     assert bucket.wait("u") == pytest.approx(6.0)
-    clock.now += 6
+    clock.advance(6)
     assert bucket.wait("u") == 0
     assert bucket.wait("someone else") == 0
 
@@ -47,8 +46,8 @@ async def _call(limits: CommandLimits, name: str, w: Where, args: str = "q") -> 
 
 
 async def test_expensive_commands_say_when_to_try_again() -> None:
-    clock = Clock()
-    limits = CommandLimits(clock=clock)
+    clock = timer_clock()
+    limits = CommandLimits(clock=clock.monotonic)
     burst = int(RATES["test"].burst)
     for _ in range(burst):
         assert await _call(limits, "test", _where(1)) == "done"
@@ -57,12 +56,12 @@ async def test_expensive_commands_say_when_to_try_again() -> None:
     assert await _call(limits, "test", _where(2)) == "done"  # another user
     assert await _call(limits, "search", _where(1)) == "done"  # another command
     assert await _call(limits, "start", _where(1)) == "done"  # not limited at all
-    clock.now += 10
+    clock.advance(10)
     assert await _call(limits, "test", _where(1)) == "done"
 
 
 async def test_a_group_has_a_bucket_of_its_own() -> None:
-    limits = CommandLimits(clock=Clock())
+    limits = CommandLimits(clock=timer_clock().monotonic)
     group = -100
     allowed = int(RATES["watch"].burst * CHAT_FACTOR)
     users = iter(range(1, 100))
@@ -72,7 +71,7 @@ async def test_a_group_has_a_bucket_of_its_own() -> None:
 
 
 async def test_one_expensive_command_per_user_at_a_time() -> None:
-    limits = CommandLimits(clock=Clock())
+    limits = CommandLimits(clock=timer_clock().monotonic)
     gate = asyncio.Event()
 
     async def slow(rt: object, where: Where, args: str) -> Reply:
@@ -89,7 +88,7 @@ async def test_one_expensive_command_per_user_at_a_time() -> None:
 
 
 async def test_arguments_reach_commands_without_bidi_controls() -> None:
-    limits = CommandLimits(clock=Clock())
+    limits = CommandLimits(clock=timer_clock().monotonic)
     seen: list[str] = []
 
     def fn(rt: object, where: Where, args: str) -> Reply:

@@ -19,25 +19,22 @@ from telegram.error import (
     TimedOut,
 )
 
+from bot.delivery.decide import Backoff
 from bot.delivery.format import format_alert, split_html, validate_telegram_html
-from bot.delivery.outbox import Backoff, OutboxWorker
+from bot.delivery.outbox import OutboxWorker
 from bot.delivery.ratelimit import Pacing
 from bot.errors import DeliveryError
 from bot.models import Match, Recipient
 from bot.store import Store
-from tests.test_outbox_support import FakeBot, FakeClock, add_alerts, gated_bot, open_store
+from tests.support.clock import FakeClock, settled
+from tests.support.delivery import FakeBot, add_alerts, gated_bot, open_store
 
 A, B = 1001, 1002
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def store(tmp_path: Path, clock: FakeClock) -> Store:
-    s = open_store(tmp_path / "bot.db", clock)
+def store(delivery_store: Store) -> Store:
+    s = delivery_store
     s.upsert_chat(A, "private")
     s.upsert_chat(B, "private")
     return s
@@ -363,10 +360,13 @@ async def test_stop_lets_the_send_in_flight_finish_and_be_recorded(
     run = asyncio.create_task(w.run_once())
     await asyncio.wait_for(entered.wait(), 20)
     stopping = asyncio.create_task(w.stop())
-    await asyncio.sleep(0.05)
+    at_stop: list[dict[str, int]] = []  # what the store shows when stop() returns
+    stopping.add_done_callback(lambda _: at_stop.append(states(store)))
+    await settled(lambda: w.stopping)  # stop() began; it returns only once nothing is in flight
     assert not stopping.done()  # waits for the message in flight
     gate.set()
     await asyncio.wait_for(stopping, 20)
+    assert at_stop == [{"sent": 1, "pending": 2}]  # recorded before stop() returned
     report = await run
     assert report.sent == 1 and len(slow.sent) == 1
     assert states(store) == {"sent": 1, "pending": 2}

@@ -11,7 +11,6 @@ resolver knows only 127.0.0.1: a link to a real site fails at once, offline.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
@@ -26,9 +25,10 @@ from bot.sources.fetch import Fetcher
 from bot.sources.netguard import StaticResolver
 from bot.sources.poller import Poller, SourceStatus
 from bot.store import Store
+from tests.support.clock import FakeClock
 from tests.support.feedserver import FeedServer
 from tests.support.pages import article_page, paragraphs
-from tests.support.pollharness import Clock, CountingIngest
+from tests.support.pollharness import CountingIngest
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT / "tests" / "feeds" / "real"
@@ -436,40 +436,33 @@ _MEDIA_LINK = re.compile(r"\{\{ORIGIN\}\}/([a-z]+)/([a-z-]+)")
 
 
 @pytest.fixture
-def server() -> Iterator[FeedServer]:
-    srv = FeedServer().start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def poller(store: Store, client: httpx.AsyncClient, clock: Clock) -> Poller:
+def poller(store: Store, client: httpx.AsyncClient, clock: FakeClock) -> Poller:
     # Only the loopback server resolves: a link to a real site fails offline, at once.
     resolver = StaticResolver({"127.0.0.1": ["127.0.0.1"]})
     fetcher = Fetcher(client, resolver, allow_private=True, timeout=10.0)
     return Poller(store, fetcher, CountingIngest(store), clock)
 
 
-def serve(server: FeedServer, source_id: str, fixture: str, **route: object) -> Source:
+def serve(feed_server: FeedServer, source_id: str, fixture: str, **route: object) -> Source:
     """Serve a fixture (with its article pages) and return the catalog entry pointed at it."""
-    origin = server.url("")
+    origin = feed_server.url("")
     body = (REAL / fixture).read_text("utf-8")
     for layout, text in set(_MEDIA_LINK.findall(body)):
         if not (REAL / "pages" / f"{layout}.html").exists():
             continue  # an official site's own path, not an outlet's article page
-        server.route(f"/{layout}/{text}", article_page(layout, text), content_type="text/html")
+        feed_server.route(f"/{layout}/{text}", article_page(layout, text), content_type="text/html")
     for path, (layout, text) in PAGES.items():
-        server.route(path, article_page(layout, text), content_type="text/html")
+        feed_server.route(path, article_page(layout, text), content_type="text/html")
     content_type = _TYPES[Path(fixture).suffix]
-    server.route(
+    feed_server.route(
         f"/src/{source_id}",
         body.replace("{{ORIGIN}}", origin).encode(),
         **{"content_type": content_type, **route},
     )  # type: ignore[arg-type]
-    return replace(CATALOG[source_id], url=server.url(f"/src/{source_id}"))
+    return replace(CATALOG[source_id], url=feed_server.url(f"/src/{source_id}"))
 
 
-def stored(store: Store, clock: Clock) -> dict[str, tuple[str, str, str]]:
+def stored(store: Store, clock: FakeClock) -> dict[str, tuple[str, str, str]]:
     """Stored articles by title: (url, published ISO, text)."""
     since = clock.now - timedelta(days=1)
     return {
@@ -495,16 +488,16 @@ def test_every_catalog_source_has_a_real_structure_fixture() -> None:
 
 @pytest.mark.parametrize("source_id", sorted(EXPECTED))
 async def test_catalog_entry_reads_todays_structure(
-    source_id: str, server: FeedServer, store: Store, poller: Poller, clock: Clock
+    source_id: str, feed_server: FeedServer, store: Store, poller: Poller, clock: FakeClock
 ) -> None:
     fixture, items = EXPECTED[source_id]
     if source_id == "ec-presscorner":
-        serve_presscorner(server)
-    source = serve(server, source_id, fixture)
+        serve_presscorner(feed_server)
+    source = serve(feed_server, source_id, fixture)
     status = await poller.poll_source(source)
     assert (status.outcome, status.error) == ("ok", None), status.line()
     assert status.seen_items == len(items) and status.skipped_items == 0
-    origin = server.url("")
+    origin = feed_server.url("")
     got = stored(store, clock)
     assert sorted(got) == sorted(i.title for i in items)
     for item in items:
@@ -515,14 +508,14 @@ async def test_catalog_entry_reads_todays_structure(
             assert text.split("\n\n") == paragraphs(item.text), item.title
 
 
-def serve_presscorner(server: FeedServer) -> None:
+def serve_presscorner(feed_server: FeedServer) -> None:
     """The press corner's SPA shell at the item link, and its documents API."""
-    server.feed(
+    feed_server.feed(
         "/commission/presscorner/detail/en/ip_26_2345",
         "real/pages/presscorner_shell.html",
         content_type="text/html",
     )
-    server.feed(
+    feed_server.feed(
         "/commission/presscorner/api/documents?reference=IP/26/2345&language=en",
         "real/presscorner-IP-26-2345.json",
         content_type="application/json",
@@ -530,10 +523,10 @@ def serve_presscorner(server: FeedServer) -> None:
 
 
 async def test_presscorner_full_text_comes_from_the_documents_api(
-    server: FeedServer, store: Store, poller: Poller, clock: Clock
+    feed_server: FeedServer, store: Store, poller: Poller, clock: FakeClock
 ) -> None:
-    serve_presscorner(server)
-    status = await poller.poll_source(serve(server, "ec-presscorner", "ec-presscorner.xml"))
+    serve_presscorner(feed_server)
+    status = await poller.poll_source(serve(feed_server, "ec-presscorner", "ec-presscorner.xml"))
     assert status.outcome == "ok"
     ((_, _, text),) = stored(store, clock).values()
     assert "forty individuals and entities to the asset freeze" in text
@@ -541,18 +534,20 @@ async def test_presscorner_full_text_comes_from_the_documents_api(
     assert "JavaScript" not in text
 
 
-async def test_ep_press_is_listed_but_not_polled(poller: Poller, server: FeedServer) -> None:
+async def test_ep_press_is_listed_but_not_polled(poller: Poller, feed_server: FeedServer) -> None:
     source = CATALOG["ep-press"]
     assert source.needs_browser and not source.enabled
-    status = await poller.poll_source(replace(source, url=server.url("/ep")))
+    status = await poller.poll_source(replace(source, url=feed_server.url("/ep")))
     assert (status.outcome, status.error) == ("skipped", "disabled: needs a browser")
-    assert server.requests() == []
+    assert feed_server.requests() == []
 
 
 async def test_ep_press_challenge_page_is_a_failure(
-    server: FeedServer, store: Store, poller: Poller
+    feed_server: FeedServer, store: Store, poller: Poller
 ) -> None:
-    source = replace(serve(server, "ep-press", "ep-press-challenge.html", status=202), enabled=True)
+    source = replace(
+        serve(feed_server, "ep-press", "ep-press-challenge.html", status=202), enabled=True
+    )
     status = await poller.poll_source(source)
     assert status.outcome == "error"
     assert (
@@ -567,9 +562,9 @@ async def test_ep_press_challenge_page_is_a_failure(
 
 
 async def test_ep_press_items_that_come_through_lose_their_label(
-    server: FeedServer, store: Store, poller: Poller, clock: Clock
+    feed_server: FeedServer, store: Store, poller: Poller, clock: FakeClock
 ) -> None:
-    source = replace(serve(server, "ep-press", "ep-press.xml"), enabled=True)
+    source = replace(serve(feed_server, "ep-press", "ep-press.xml"), enabled=True)
     status = await poller.poll_source(source)
     assert status.outcome == "ok"
     assert sorted(stored(store, clock)) == [
@@ -579,10 +574,10 @@ async def test_ep_press_items_that_come_through_lose_their_label(
 
 
 async def test_ep_adopted_texts_bare_view_is_a_failure_not_document_numbers(
-    server: FeedServer, store: Store, poller: Poller
+    feed_server: FeedServer, store: Store, poller: Poller
 ) -> None:
     status = await poller.poll_source(
-        serve(server, "ep-adopted-texts", "ep-adopted-texts-bare.json")
+        serve(feed_server, "ep-adopted-texts", "ep-adopted-texts-bare.json")
     )
     assert status.outcome == "error"
     assert status.error == (
@@ -592,14 +587,14 @@ async def test_ep_adopted_texts_bare_view_is_a_failure_not_document_numbers(
 
 
 async def test_ep_adopted_texts_url_gets_the_current_year(
-    server: FeedServer, store: Store, poller: Poller, clock: Clock
+    feed_server: FeedServer, store: Store, poller: Poller, clock: FakeClock
 ) -> None:
     assert "year={year}" in CATALOG["ep-adopted-texts"].url
     body = (REAL / "ep-adopted-texts.json").read_bytes()
-    server.route("/adopted?year=2026&sort-by=date:desc", body, content_type="application/json")
+    feed_server.route("/adopted?year=2026&sort-by=date:desc", body, content_type="application/json")
     source = replace(
-        CATALOG["ep-adopted-texts"], url=server.url("/adopted?year={year}&sort-by=date:desc")
+        CATALOG["ep-adopted-texts"], url=feed_server.url("/adopted?year={year}&sort-by=date:desc")
     )
     status: SourceStatus = await poller.poll_source(source)
     assert status.outcome == "ok" and status.new_items == 3
-    assert [r.path for r in server.requests()] == ["/adopted?year=2026&sort-by=date:desc"]
+    assert [r.path for r in feed_server.requests()] == ["/adopted?year=2026&sort-by=date:desc"]

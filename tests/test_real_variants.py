@@ -4,7 +4,6 @@ records, pages and days: the entry is unchanged but for its URL, as in the field
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 
@@ -15,29 +14,23 @@ from bot.sources.fetch import Fetcher
 from bot.sources.netguard import StaticResolver
 from bot.sources.poller import Poller
 from bot.store import Store
+from tests.support.clock import FakeClock
 from tests.support.feedserver import FeedServer
-from tests.support.pollharness import Clock, CountingIngest
+from tests.support.pollharness import CountingIngest
 from tests.test_real_sources import CATALOG
 
 
 @pytest.fixture
-def server() -> Iterator[FeedServer]:
-    srv = FeedServer().start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def poller(store: Store, client: httpx.AsyncClient, clock: Clock) -> Poller:
+def poller(store: Store, client: httpx.AsyncClient, clock: FakeClock) -> Poller:
     fetcher = Fetcher(client, StaticResolver({"127.0.0.1": ["127.0.0.1"]}), allow_private=True)
     return Poller(store, fetcher, CountingIngest(store), clock)
 
 
 async def poll(
-    server: FeedServer, poller: Poller, store: Store, source_id: str, body: bytes, ctype: str
+    feed_server: FeedServer, poller: Poller, store: Store, source_id: str, body: bytes, ctype: str
 ) -> list[tuple[str, str, str]]:
-    server.route("/body", body, content_type=ctype)
-    status = await poller.poll_source(replace(CATALOG[source_id], url=server.url("/body")))
+    feed_server.route("/body", body, content_type=ctype)
+    status = await poller.poll_source(replace(CATALOG[source_id], url=feed_server.url("/body")))
     assert (status.outcome, status.error, status.skipped_items) == ("ok", None, 0), status.line()
     since = store.clock() - timedelta(days=1)
     return sorted(
@@ -47,7 +40,7 @@ async def poll(
 
 
 async def test_ep_adopted_texts_graph_ids_and_many_languages(
-    server: FeedServer, store: Store, poller: Poller
+    feed_server: FeedServer, store: Store, poller: Poller
 ) -> None:
     languages = ["bg", "es", "cs", "da", "de", "et", "el", "en", "fr", "ga", "hr", "it"]
     body = {
@@ -77,7 +70,12 @@ async def test_ep_adopted_texts_graph_ids_and_many_languages(
         ]
     }
     got = await poll(
-        server, poller, store, "ep-adopted-texts", json.dumps(body).encode(), "application/ld+json"
+        feed_server,
+        poller,
+        store,
+        "ep-adopted-texts",
+        json.dumps(body).encode(),
+        "application/ld+json",
     )
     assert got == [
         (
@@ -94,7 +92,7 @@ async def test_ep_adopted_texts_graph_ids_and_many_languages(
 
 
 async def test_ofac_rows_inside_view_content_with_other_date_markup(
-    server: FeedServer, store: Store, poller: Poller
+    feed_server: FeedServer, store: Store, poller: Poller
 ) -> None:
     page = """<html><body><div class="view-content">
       <div class="search-result views-row"><div class="font-sans-lg"><a href="/recent-actions/20260904">
@@ -105,7 +103,7 @@ async def test_ofac_rows_inside_view_content_with_other_date_markup(
       <div class="search-result views-row"><div class="font-sans-lg"><a href="/recent-actions/20260902">Belarus-related Designation Update</a></div>
         <div class="font-sans-2xs"><time datetime="2026-09-02T10:00:00-04:00">09/02/2026</time></div></div>
     </div></body></html>"""
-    got = await poll(server, poller, store, "ofac-recent", page.encode(), "text/html")
+    got = await poll(feed_server, poller, store, "ofac-recent", page.encode(), "text/html")
     assert got == [
         (
             "Belarus-related Designation Update",
@@ -126,7 +124,7 @@ async def test_ofac_rows_inside_view_content_with_other_date_markup(
 
 
 async def test_treasury_rows_with_text_only_dates(
-    server: FeedServer, store: Store, poller: Poller
+    feed_server: FeedServer, store: Store, poller: Poller
 ) -> None:
     page = """<html><body>
       <div class="mm-news-row"><span class="date-format"><time>September 4, 2026</time></span>
@@ -135,8 +133,8 @@ async def test_treasury_rows_with_text_only_dates(
         <div class="news-title"><a href="https://home.treasury.gov/news/press-releases/sb0249">Statement on Russia</a></div></div>
     </body></html>"""
     source = replace(CATALOG["us-treasury-press"], full_text=False)
-    server.route("/body", page.encode(), content_type="text/html")
-    status = await poller.poll_source(replace(source, url=server.url("/body")))
+    feed_server.route("/body", page.encode(), content_type="text/html")
+    status = await poller.poll_source(replace(source, url=feed_server.url("/body")))
     assert status.outcome == "ok"
     got = sorted(
         (a.title, a.url, str(a.published))
@@ -157,7 +155,7 @@ async def test_treasury_rows_with_text_only_dates(
 
 
 async def test_eurlex_relative_links_dc_dates_and_spaced_prefixes(
-    server: FeedServer, store: Store, poller: Poller
+    feed_server: FeedServer, store: Store, poller: Poller
 ) -> None:
     feed = """<?xml version="1.0" encoding="UTF-8"?>
     <rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>OJ L</title>
@@ -167,7 +165,9 @@ async def test_eurlex_relative_links_dc_dates_and_spaced_prefixes(
       <link>https://eur-lex.europa.eu/./legal-content/EN/TXT/?uri=CELEX:02014R0833-20260904</link>
       <pubDate>Fri, 04 Sep 2026 00:00:00 +0200</pubDate></item>
     </channel></rss>"""
-    got = await poll(server, poller, store, "eurlex-oj-l", feed.encode(), "application/rss+xml")
+    got = await poll(
+        feed_server, poller, store, "eurlex-oj-l", feed.encode(), "application/rss+xml"
+    )
     assert got == [
         (
             "Council Regulation (EU) 2026/2000 of 3 September 2026 concerning restrictive measures",
@@ -183,7 +183,7 @@ async def test_eurlex_relative_links_dc_dates_and_spaced_prefixes(
 
 
 async def test_fedreg_and_gov_uk_field_variations(
-    server: FeedServer, store: Store, poller: Poller
+    feed_server: FeedServer, store: Store, poller: Poller
 ) -> None:
     fedreg = {
         "count": 2,
@@ -204,7 +204,7 @@ async def test_fedreg_and_gov_uk_field_variations(
         ],
     }
     got = await poll(
-        server, poller, store, "fedreg-ofac", json.dumps(fedreg).encode(), "application/json"
+        feed_server, poller, store, "fedreg-ofac", json.dumps(fedreg).encode(), "application/json"
     )
     assert got == [
         (
@@ -221,7 +221,7 @@ async def test_fedreg_and_gov_uk_field_variations(
 
 
 async def test_gov_uk_search_results_with_offsets_and_absolute_links(
-    server: FeedServer, store: Store, poller: Poller
+    feed_server: FeedServer, store: Store, poller: Poller
 ) -> None:
     results = {
         "results": [
@@ -240,7 +240,7 @@ async def test_gov_uk_search_results_with_offsets_and_absolute_links(
         "total": 2,
     }
     got = await poll(
-        server, poller, store, "uk-ofsi", json.dumps(results).encode(), "application/json"
+        feed_server, poller, store, "uk-ofsi", json.dumps(results).encode(), "application/json"
     )
     assert got == [
         (

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,29 +20,16 @@ from bot.store.retention import (
     enable_incremental_vacuum,
 )
 from bot.store.schema import MIGRATIONS
+from tests.support.clock import FakeClock
 
 T0 = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
 FAST = Pacing(pause=0.0)
 
 
-@dataclass
-class Clock:
-    now: datetime = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
-    s = Store.open(tmp_path / "bot.db", clock)
-    yield s
-    s.close()
+def clock() -> FakeClock:
+    """The shared store (tests/conftest.py) runs on this clock, at T0."""
+    return FakeClock(T0)
 
 
 def add(store: Store, source: str, guid: str, title: str, text: str) -> Article:
@@ -90,7 +76,7 @@ class World:
     alert_id: int
 
 
-def build(store: Store, clock: Clock) -> World:
+def build(store: Store, clock: FakeClock) -> World:
     unalerted = add(
         store,
         "wire",
@@ -146,7 +132,7 @@ def build(store: Store, clock: Clock) -> World:
 
 
 def test_prune_removes_exactly_old_unalerted_articles_and_their_rows(
-    store: Store, clock: Clock
+    store: Store, clock: FakeClock
 ) -> None:
     w = build(store, clock)
     before = snapshot(store)
@@ -187,7 +173,9 @@ def test_prune_removes_exactly_old_unalerted_articles_and_their_rows(
     assert again.unalerted.articles == 0  # idempotent
 
 
-def test_alerted_stories_go_after_their_own_longer_retention(store: Store, clock: Clock) -> None:
+def test_alerted_stories_go_after_their_own_longer_retention(
+    store: Store, clock: FakeClock
+) -> None:
     w = build(store, clock)
     policy = RetentionPolicy(timedelta(days=180), alerted=timedelta(days=365))
     pruner = Pruner(store.db, policy, clock, pacing=FAST)
@@ -207,7 +195,7 @@ def test_alerted_stories_go_after_their_own_longer_retention(store: Store, clock
     assert store.db.execute("PRAGMA foreign_key_check").fetchall() == []
 
 
-def test_alerted_story_with_an_undelivered_alert_is_kept(store: Store, clock: Clock) -> None:
+def test_alerted_story_with_an_undelivered_alert_is_kept(store: Store, clock: FakeClock) -> None:
     article = add(store, "wire", "p1", "EU lists new entities", "The Council listed entities.")
     (alert_id,) = store.record_match(article, match_for(article), [Recipient(7, 0)])
     clock.now = T0 + timedelta(days=1000)
@@ -216,7 +204,7 @@ def test_alerted_story_with_an_undelivered_alert_is_kept(store: Store, clock: Cl
     assert store.alert_view(alert_id) is not None  # still pending: never dropped unsent
 
 
-def test_many_batches_and_space_is_returned(store: Store, clock: Clock) -> None:
+def test_many_batches_and_space_is_returned(store: Store, clock: FakeClock) -> None:
     assert auto_vacuum_mode(store.db) == INCREMENTAL  # new databases are created so
     filler = "Sanctions and resolutions in a long text that takes room on disk. " * 40
     with store.transaction():
@@ -251,7 +239,7 @@ def test_existing_database_without_auto_vacuum_is_converted_once(tmp_path: Path)
         store.close()
 
 
-def test_rows_of_later_tables_follow_their_articles(store: Store, clock: Clock) -> None:
+def test_rows_of_later_tables_follow_their_articles(store: Store, clock: FakeClock) -> None:
     # Tables added after retention was written (issues 13 and 15) point at articles too:
     # an article joined into another story's alert is alerted, and a list change keeps
     # its history when its old, never-alerted item goes.

@@ -2,39 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.errors import UserInputError
 from bot.models import FeedEntry, Source
 from bot.store import Store
+from tests.support.clock import FakeClock
 
 LONG = "The Council today adopted a further package of restrictive measures. " * 3
-
-
-class Clock:
-    """A settable clock."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
-    s = Store.open(tmp_path / "bot.db", clock)
-    yield s
-    s.close()
 
 
 def entry(source: str, guid: str, url: str, title: str, text: str = LONG) -> FeedEntry:
@@ -65,7 +42,7 @@ def test_duplicates_by_guid_url_and_hash(store: Store) -> None:
     assert store.count_articles() == 3
 
 
-def test_near_duplicate_from_another_source_joins_the_story(store: Store, clock: Clock) -> None:
+def test_near_duplicate_from_another_source_joins_the_story(store: Store, clock: FakeClock) -> None:
     a = store.add_article(
         entry("council", "1", "https://c.example/1", "Council adopts new sanctions against Belarus")
     )
@@ -118,7 +95,7 @@ def test_add_article_inside_callers_transaction_rolls_back(store: Store) -> None
     assert store.add_article(entry("ep", "1", "https://ep.example/a", "One")) is not None
 
 
-def test_articles_since(store: Store, clock: Clock) -> None:
+def test_articles_since(store: Store, clock: FakeClock) -> None:
     store.add_article(entry("ep", "1", "https://ep.example/1", "Old"))
     clock.now += timedelta(hours=1)
     mark = clock.now
@@ -189,7 +166,7 @@ SOURCES = [
 ]
 
 
-def test_sources_sync_keeps_health_and_disables_dropped(store: Store, clock: Clock) -> None:
+def test_sources_sync_keeps_health_and_disables_dropped(store: Store, clock: FakeClock) -> None:
     store.sync_sources(SOURCES)
     store.record_poll_failure("ep", "HTTP 503", clock.now + timedelta(minutes=4))
     store.sync_sources([Source("ep", "European Parliament", "https://ep.example/rss2")])
@@ -214,7 +191,7 @@ def test_admin_added_sources(store: Store) -> None:
     assert store.remove_source("mine") and not store.remove_source("mine")
 
 
-def test_poll_bookkeeping(store: Store, clock: Clock) -> None:
+def test_poll_bookkeeping(store: Store, clock: FakeClock) -> None:
     store.sync_sources(SOURCES)
     assert store.validators("ep") is not None and store.validators("zz") is None
     assert (

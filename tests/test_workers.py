@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.errors import StoreError
 from bot.store import Store
 from bot.telegram.context import Reply, Where
 from bot.telegram.limits import CommandLimits
@@ -29,8 +30,9 @@ async def test_readers_use_their_own_read_only_connection(workers: Workers) -> N
     main = threading.get_ident()
     seen = await workers.read(lambda store: (threading.get_ident(), store))
     assert seen[0] != main
-    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+    with pytest.raises(StoreError, match="readonly") as refused:
         await workers.read(lambda store: store.upsert_chat(1))
+    assert isinstance(refused.value.__cause__, sqlite3.OperationalError)  # SQLite refused it
 
 
 async def test_the_writer_writes_and_the_others_see_it(workers: Workers, tmp_path: Path) -> None:

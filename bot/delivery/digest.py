@@ -1,57 +1,47 @@
 """Digests: one message per chat (and topic) per period, grouping the chat's pending alerts.
 
 A chat whose digest is ``hourly`` or ``daily`` gets no individual alerts (the
-outbox worker skips it). An hourly digest goes when an hour has passed since
+outbox worker leaves them here). An hourly digest goes when an hour has passed since
 ``last_digest_at`` (or it never had one); a daily one at the chat's
-``digest_hour`` (local time), once a day. Its due alerts are formatted with
-`format_digest`, sent and marked sent together; then ``last_digest_at`` moves to
-now. Quiet hours hold digests too; muted alerts are kept out as in the outbox.
+``digest_hour`` (local time), once a day (`hours.digest_due`). Its due alerts are
+formatted with `format_digest`, sent and marked sent together; then ``last_digest_at``
+moves to now. Quiet hours hold digests too; muted alerts are kept out as in the outbox.
+When is `decide.decide_digest` (and `decide.decide` for each alert); this carries it out.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
+from datetime import datetime
+from typing import assert_never
 
+from bot.delivery.decide import (
+    AlertState,
+    Backoff,
+    Digest,
+    DigestLater,
+    DigestNow,
+    Drop,
+    FollowMigration,
+    Hold,
+    Mute,
+    Send,
+    Settlement,
+    Skip,
+    Wait,
+    after_failure,
+    decide,
+    decide_digest,
+    digest_silent,
+)
 from bot.delivery.errors import classify
 from bot.delivery.format import format_digest
 from bot.delivery.lifecycle import WorkerLifecycle
-from bot.delivery.outbox import Backoff, Clock, DeliveryReport, record_failure
-from bot.delivery.quiet import quiet_until
+from bot.delivery.outbox import Clock, DeliveryReport, settle
 from bot.delivery.sender import MessageSender, Outgoing, Sender
-from bot.delivery.timefmt import zone
 from bot.models import AlertView, Chat
 from bot.store import Store
-
-PERIODS = {"hourly": timedelta(hours=1), "daily": timedelta(days=1)}
-
-
-def digest_due(chat: Chat, now: datetime) -> bool:
-    """Whether the chat's digest is due: an hour since the last, or the daily hour passed."""
-    if chat.digest == "daily":
-        return chat.last_digest_at is None or chat.last_digest_at < last_daily_slot(chat, now)
-    period = PERIODS.get(chat.digest)
-    if period is None:
-        return False
-    return chat.last_digest_at is None or now - chat.last_digest_at >= period
-
-
-def last_daily_slot(chat: Chat, now: datetime) -> datetime:
-    """The latest moment at or before `now` when the chat's daily digest was scheduled."""
-    tz = zone(chat.timezone)
-    local = now.astimezone(tz)
-    slot = datetime.combine(local.date(), time(chat.digest_hour % 24), tzinfo=tz)
-    if slot > local:
-        slot = datetime.combine(
-            local.date() - timedelta(days=1), time(chat.digest_hour % 24), tzinfo=tz
-        )
-    return slot
-
-
-def next_daily_slot(chat: Chat, now: datetime) -> datetime:
-    """When the chat's next daily digest goes (for the replies that say so)."""
-    return last_daily_slot(chat, now) + timedelta(days=1)
 
 
 class DigestWorker(WorkerLifecycle):
@@ -87,8 +77,14 @@ class DigestWorker(WorkerLifecycle):
             for chat in self.store.active_chats():
                 if report.paused or self.stopping:
                     break
-                if digest_due(chat, now) and quiet_until(chat, now) is None:
-                    await self._digest(chat, now, report)
+                decision = decide_digest(chat, now)
+                match decision:
+                    case DigestNow():
+                        await self._digest(chat, now, report)
+                    case DigestLater():
+                        pass
+                    case _:
+                        assert_never(decision)
         return report
 
     async def _digest(self, chat: Chat, now: datetime, report: DeliveryReport) -> None:
@@ -108,11 +104,17 @@ class DigestWorker(WorkerLifecycle):
             view = self.store.alert_view(alert_id)
             if view is None:
                 continue
-            if view.muted:
-                self.store.mark_muted(view.id, "story or rules muted in this chat")
-                report.muted += 1
-                continue
-            views.append(view)
+            decision = decide(AlertState.of(view), chat, now)
+            match decision:
+                case Digest():
+                    views.append(view)
+                case Mute(reason=reason):
+                    self.store.mark_muted(view.id, reason)
+                    report.muted += 1
+                case Send() | Hold() | Drop() | Wait() | Skip():
+                    pass  # not a digest alert any more (the chat changed meanwhile)
+                case _:
+                    assert_never(decision)
         return views
 
     async def _send_group(
@@ -120,18 +122,26 @@ class DigestWorker(WorkerLifecycle):
     ) -> bool:
         """Send one digest message; True when it arrived and its alerts are marked sent."""
         html = format_digest(views, chat.digest, tz=chat.timezone, now=self.clock())
-        out = Outgoing(chat.id, thread_id, html, silent=all(v.priority == "low" for v in views))
+        silent = digest_silent([AlertState.of(v) for v in views])
+        out = Outgoing(chat.id, thread_id, html, silent=silent)
         try:
             message_id = await self.sender.send(out)
-        except Exception as exc:  # classified and recorded on every alert in the digest
+        except Exception as exc:  # classified, planned and recorded on every alert in it
             failure = classify(exc)
-            if failure.kind == "migrated" and failure.new_chat_id:
-                self.store.migrate_chat(chat.id, failure.new_chat_id)
-                self.store.move_chat_alerts(chat.id, failure.new_chat_id)
-                return False  # the alerts follow the chat; the next run sends them
-            pause = record_failure(
-                self.store, views, chat.id, failure, self.backoff, self.clock(), report, self.rand
-            )
+            now = self.clock()
+            failed: list[tuple[AlertView, Settlement]] = []
+            for view in views:
+                plan = after_failure(
+                    failure, attempts=view.attempts, now=now, backoff=self.backoff, draw=self.rand()
+                )
+                match plan:
+                    case FollowMigration(new_chat_id=new_id):
+                        self.store.migrate_chat(chat.id, new_id)
+                        self.store.move_chat_alerts(chat.id, new_id)
+                        return False  # the alerts follow the chat; the next run sends them
+                    case _:
+                        failed.append((view, plan))
+            pause = settle(self.store, chat.id, failure.reason, failed, report)
             self.paused_until = pause or self.paused_until
             return False
         with self.store.transaction():  # all or none: a crash cannot half-mark a digest

@@ -3,19 +3,34 @@
 Telegram edits make no sound, which is what a later copy of old news deserves. A
 message that cannot be edited (deleted, too old, split into parts) gets a short
 silent reply naming the new copies instead; an edit that keeps failing for a
-transient reason is given up after a few tries, never retried forever.
+transient reason is given up after a few tries, never retried forever. When to do
+which is `decide.decide_edit` and `decide.after_edit_failure`; this carries it out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, assert_never
 
 from telegram import ReplyParameters
 from telegram.constants import ParseMode
 
-from bot.delivery.errors import classify
+from bot.delivery.decide import (
+    AlertState,
+    Edit,
+    GiveUpEdit,
+    LeaveUnedited,
+    Pace,
+    PauseEdits,
+    ReplyInstead,
+    RetryEdit,
+    UpToDate,
+    Wait,
+    after_edit_failure,
+    decide_edit,
+)
+from bot.delivery.errors import Failure, classify
 from bot.delivery.format import alert_keyboard, format_alert, format_also, no_link_preview
 from bot.delivery.htmlsplit import split_html
 from bot.delivery.ratelimit import Pacer
@@ -26,7 +41,6 @@ if TYPE_CHECKING:
     from bot.delivery.outbox import DeliveryReport
     from bot.store import Store
 
-MAX_EDIT_TRIES = 5
 BATCH = 10
 
 
@@ -48,56 +62,76 @@ class AlertEditor:
                 continue
             chat = self.store.get_chat(view.chat_id) or Chat(id=view.chat_id)
             now = clock()
-            if not chat.active or f"alert:{view.id}" in self.store.muted_rules(chat.id, now):
-                self.store.mark_edited(view.id, None, "not edited: chat inactive or story muted")
-                continue
-            if self.pacer.chat_wait(
-                chat.id, is_group(chat), now
-            ) > 0 or not self.pacer.global_ready(now):
-                continue  # the next run
-            pause = await self._update(view, chat, now)
+            html = format_alert(view)
+            pace = Pace(
+                wait=self.pacer.chat_wait(chat.id, is_group(chat), now),
+                overall_ready=self.pacer.global_ready(now),
+            )
+            decision = decide_edit(AlertState.of(view), chat, pace, parts=len(split_html(html)))
+            match decision:
+                case LeaveUnedited(note=note):
+                    self.store.mark_edited(view.id, None, note)
+                    continue
+                case Wait():
+                    continue  # the next run
+                case ReplyInstead() | Edit():
+                    pause = await self._update(view, chat, html, decision, now)
+                case _:
+                    assert_never(decision)
             self.pacer.record(chat.id, is_group(chat), clock())
             if pause is not None:
                 return pause
             report.edited += 1
         return None
 
-    async def _update(self, view: AlertView, chat: Chat, now: datetime) -> datetime | None:
-        html = format_alert(view)
+    async def _update(
+        self,
+        view: AlertView,
+        chat: Chat,
+        html: str,
+        how: ReplyInstead | Edit,
+        now: datetime,
+    ) -> datetime | None:
         try:
-            if len(split_html(html)) > 1:
-                await self._reply(view)
-                self.store.mark_edited(view.id, view.message_id, "replied: too long to edit")
-                return None
-            await self.bot.edit_message_text(
-                html,
-                chat_id=chat.id,
-                message_id=view.message_id,
-                parse_mode=ParseMode.HTML,
-                reply_markup=alert_keyboard(view.id, muted=view.muted),
-                link_preview_options=no_link_preview(),
-            )
-        except Exception as exc:  # classified: every outcome is recorded
-            return await self._failed(view, exc, now)
+            match how:
+                case ReplyInstead(note=note):
+                    await self._reply(view)
+                    self.store.mark_edited(view.id, view.message_id, note)
+                    return None
+                case Edit():
+                    await self.bot.edit_message_text(
+                        html,
+                        chat_id=chat.id,
+                        message_id=view.message_id,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=alert_keyboard(view.id, muted=view.muted),
+                        link_preview_options=no_link_preview(),
+                    )
+                case _:
+                    assert_never(how)
+        except Exception as exc:  # classified and planned: every outcome is recorded
+            return await self._failed(view, classify(exc), now)
         self.store.mark_edited(view.id, view.message_id)
         return None
 
-    async def _failed(self, view: AlertView, exc: Exception, now: datetime) -> datetime | None:
-        failure = classify(exc)
-        if "not modified" in failure.reason.lower():
-            self.store.mark_edited(view.id, view.message_id, "already up to date")
-            return None
-        if failure.kind == "flood":
-            return now + timedelta(seconds=failure.retry_after)
-        if failure.kind == "transient" and self._tries(view.id) < MAX_EDIT_TRIES:
-            self.store.log_delivery(view.id, "edit-retry", failure.reason)
-            return None
-        if failure.kind in ("permanent", "markup", "too_long"):
-            try:
-                await self._reply(view)
-            except Exception as again:  # the reply is a courtesy: record and move on
-                failure = classify(again)
-        self.store.mark_edited(view.id, None, f"not edited: {failure.reason}")
+    async def _failed(self, view: AlertView, failure: Failure, now: datetime) -> datetime | None:
+        plan = after_edit_failure(failure, tries=self._tries(view.id), now=now)
+        match plan:
+            case UpToDate(note=note):
+                self.store.mark_edited(view.id, view.message_id, note)
+            case PauseEdits(until=until):
+                return until
+            case RetryEdit(reason=reason):
+                self.store.log_delivery(view.id, "edit-retry", reason)
+            case GiveUpEdit(reason=reason, reply=reply):
+                if reply:
+                    try:
+                        await self._reply(view)
+                    except Exception as again:  # the reply is a courtesy: record and move on
+                        reason = classify(again).reason
+                self.store.mark_edited(view.id, None, f"not edited: {reason}")
+            case _:
+                assert_never(plan)
         return None
 
     async def _reply(self, view: AlertView) -> None:

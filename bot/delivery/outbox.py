@@ -1,20 +1,19 @@
 """The outbox worker: delivers due alerts, one recorded step at a time.
 
+It reads an alert and its chat, asks `bot.delivery.decide` what to do (`decide`, and
+`after_failure` when a send fails), and carries the answer out: the policy lives
+there, as a table of decisions, not here.
+
 Guarantees: every send is recorded in the store right after Telegram answers,
 so a crash can repeat at most the message that was in flight, never lose one;
 every failure ends as a retry with backoff or as a dead alert that admins see
 (`store.failed_alerts()`), never as silence.
 
-Delivery modes:
-* quiet hours hold non-urgent alerts (next_attempt_at moves to the window's end);
-  urgent ones come through, without sound;
-* old items (published days before they were alerted) come without sound;
-* an alert whose story, or every one of its rules, is muted becomes ``muted`` when it
-  comes due: not sent, but listed by /recent (muting means "not these", not "later");
-* digest chats get no individual messages: `bot.delivery.digest` sends them;
-* a sent alert that gained a copy or an official lead (`edit_due`) has its message
-  edited in place (editMessageText; edits make no sound), or, when it cannot be
-  edited, gets a short silent reply.
+What it carries out (see decide.py for when): send (silently in quiet hours, for old
+items and low priority), hold until the quiet window ends, mark muted (listed by /recent,
+never sent later), kill the alerts of an inactive chat, leave digest chats to
+`bot.delivery.digest`, wait for the pacing; after a failure retry at T, dead, deactivate
+the chat, follow a migration, or stop. Then due edits (`AlertEditor`).
 """
 
 from __future__ import annotations
@@ -22,40 +21,46 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import assert_never
 
+from bot.delivery.decide import (
+    KEEPS_MIGRATING,
+    AlertDecision,
+    AlertState,
+    Backoff,
+    Deactivate,
+    Digest,
+    Drop,
+    FollowMigration,
+    GiveUp,
+    Halt,
+    Hold,
+    Mute,
+    Pace,
+    RetryAt,
+    Send,
+    Settlement,
+    Skip,
+    Wait,
+    after_failure,
+    decide,
+)
 from bot.delivery.edits import AlertEditor
 from bot.delivery.errors import Failure, classify
 from bot.delivery.format import alert_keyboard, format_alert
 from bot.delivery.htmlsplit import TELEGRAM_LIMIT
 from bot.delivery.lifecycle import WorkerLifecycle
-from bot.delivery.quiet import quiet_until
 from bot.delivery.ratelimit import Pacer, Pacing
 from bot.delivery.sender import MessageSender, Outgoing, Sender, is_group
-from bot.delivery.timefmt import is_old
 from bot.errors import DeliveryError
 from bot.models import AlertView, Chat
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Capped exponential backoff for transient errors, then the dead letter."""
-
-    base: float = 5.0  # seconds before the first retry
-    cap: float = 1800.0  # never wait longer than this between attempts
-    max_attempts: int = 10  # attempts before an alert is dead
-    jitter: float = 0.1  # +- fraction, so retries of many alerts spread out
-
-    def delay(self, attempts: int, rand: Callable[[], float] = random.random) -> timedelta:
-        """The wait after the `attempts`-th failed attempt."""
-        raw = min(self.cap, self.base * 2 ** max(0, attempts - 1))
-        return timedelta(seconds=raw * (1 + self.jitter * (2 * rand() - 1)))
 
 
 @dataclass
@@ -156,23 +161,19 @@ class OutboxWorker(WorkerLifecycle):
             if self.stopping or report.paused or not self.pacer.global_ready(self.clock()):
                 break
             view = self.store.alert_view(alert_id)
-            if view is None or view.state not in ("pending", "failed"):
-                continue  # handled meanwhile (chat killed, migrated, admin)
+            if view is None:
+                continue  # gone meanwhile
             chat = chats.get(view.chat_id) or self._chat(view.chat_id)
             chats[chat.id] = chat
-            if not self._admissible(view, chat, now, report):
-                continue
-            wait = self.pacer.chat_wait(chat.id, is_group(chat), self.clock())
-            if wait > 0:
-                waiting = any(c.id == chat.id for _, c, _ in nearly)
-                if wait <= self.max_wait and not waiting:
-                    nearly.append((view, chat, wait))
-                else:
-                    report.deferred += 1
-                continue
-            await self._deliver(view, chat, now, report)
-            chats.pop(chat.id, None)  # reread: a delivery may have changed the chat
-            await asyncio.sleep(0)  # let command replies in between alerts
+            pace = Pace(
+                wait=self.pacer.chat_wait(chat.id, is_group(chat), self.clock()),
+                max_wait=self.max_wait,
+                queued=any(c.id == chat.id for _, c, _ in nearly),
+            )
+            decision = decide(AlertState.of(view), chat, now, pace)
+            if await self._carry_out(decision, view, chat, report, nearly):
+                chats.pop(chat.id, None)  # reread: a delivery may have changed the chat
+                await asyncio.sleep(0)  # let command replies in between alerts
         await self._send_nearly_ready(nearly, report)
 
     async def _send_nearly_ready(
@@ -189,37 +190,54 @@ class OutboxWorker(WorkerLifecycle):
         await asyncio.sleep(max(wait for _, _, wait in nearly))
         for view, chat, _ in nearly:
             now = self.clock()
-            ready = self.pacer.chat_ready(chat.id, is_group(chat), now)
-            if self.stopping or report.paused or not ready or not self.pacer.global_ready(now):
+            if self.stopping or report.paused:
                 report.deferred += 1
                 continue
-            await self._deliver(view, chat, now, report)
+            pace = Pace(  # no second wait: what is not allowed now goes to the next run
+                wait=self.pacer.chat_wait(chat.id, is_group(chat), now),
+                overall_ready=self.pacer.global_ready(now),
+            )
+            await self._carry_out(decide(AlertState.of(view), chat, now, pace), view, chat, report)
+
+    async def _carry_out(
+        self,
+        decision: AlertDecision,
+        view: AlertView,
+        chat: Chat,
+        report: DeliveryReport,
+        nearly: list[tuple[AlertView, Chat, float]] | None = None,
+    ) -> bool:
+        """Do what `decide` said; True when a message was attempted. `nearly`: where this
+        run keeps the alerts it waits for (none on the second look)."""
+        match decision:
+            case Send(silent=silent):
+                await self._deliver(view, chat, silent, report)
+                return True
+            case Wait(seconds=seconds, brief=True) if nearly is not None:
+                nearly.append((view, chat, seconds))
+            case Hold(until=until, reason=reason):
+                self.store.hold_alert(view.id, until, reason)
+                report.held += 1
+            case Mute(reason=reason):
+                self.store.mark_muted(view.id, reason)
+                report.muted += 1
+            case Drop(reason=reason):
+                report.dead += self.store.kill_chat_alerts(chat.id, reason)
+            case Wait():
+                report.deferred += 1
+            case Digest() | Skip():
+                pass  # the digest worker's, or handled meanwhile (chat killed, migrated, admin)
+            case _:
+                assert_never(decision)
+        return False
 
     def _chat(self, chat_id: int) -> Chat:
         return self.store.get_chat(chat_id) or Chat(id=chat_id)
 
-    def _admissible(
-        self, view: AlertView, chat: Chat, now: datetime, report: DeliveryReport
-    ) -> bool:
-        """Decide holds and drops before sending; True when the alert may go now."""
-        if not chat.active:
-            report.dead += self.store.kill_chat_alerts(chat.id, "chat is inactive")
-            return False
-        if view.muted:
-            self.store.mark_muted(view.id, "story or rules muted in this chat")
-            report.muted += 1
-            return False
-        until = quiet_until(chat, now) if not comes_through_quiet(view) else None
-        if until is not None:
-            self.store.hold_alert(view.id, until, "quiet hours")
-            report.held += 1
-            return False
-        return True
-
     async def _deliver(
-        self, view: AlertView, chat: Chat, now: datetime, report: DeliveryReport
+        self, view: AlertView, chat: Chat, silent: bool, report: DeliveryReport
     ) -> None:
-        """Send one alert and record the result; follows a migrated chat once.
+        """Send one alert and record the result; follows a migrated chat.
 
         The alert already names every rule that fired on its story in this chat and
         every copy of it (`bot.store.matches`): one message per story, not per pack.
@@ -230,12 +248,12 @@ class OutboxWorker(WorkerLifecycle):
                 thread_id=view.thread_id,
                 html=format_alert(view),
                 keyboard=alert_keyboard(view.id),
-                silent=silent(view, quiet_until(chat, now) is not None),
+                silent=silent,
             )
         except Exception as exc:  # a formatting bug must not block the queue behind it
             log.exception("outbox: cannot format alert %s", view.id)
             failure = Failure("permanent", f"cannot format: {type(exc).__name__}: {exc}")
-            self._record_failure(view, chat.id, failure, report)
+            self._failed(view, chat.id, failure, 0, report)
             return
 
         async def part_done(part: int, total: int, message_id: int, resumable: bool) -> None:
@@ -245,86 +263,99 @@ class OutboxWorker(WorkerLifecycle):
             if part < total and resumable:
                 self.store.mark_part_sent(view.id, part, message_id)
 
-        for _ in range(3):  # a migrated chat is retried at its new id
+        migrations = 0
+        while True:
             try:
                 message_id = await self.sender.send(
                     out, skip=self.store.parts_sent(view.id), on_part=part_done
                 )
-            except Exception as exc:  # every failure is classified and recorded
-                failure = classify(exc)
-                if failure.kind == "migrated" and failure.new_chat_id:
-                    self._migrate(out.chat_id, failure.new_chat_id)
-                    out = replace(out, chat_id=failure.new_chat_id)
-                    continue
-                self._record_failure(view, out.chat_id, failure, report)
-                return
+            except Exception as exc:  # every failure is classified, planned and recorded
+                again = self._failed(view, out.chat_id, classify(exc), migrations, report)
+                if again is None:
+                    return
+                out, migrations = replace(out, chat_id=again), migrations + 1
+                continue
             self.store.mark_sent(view.id, message_id, links_shown=view.links)
             for note in self.sender.notes:
                 self.store.log_delivery(view.id, "fallback", note)
             report.sent += 1
             return
-        self._record_failure(
-            view, out.chat_id, Failure("permanent", "chat keeps migrating"), report
+
+    def _failed(
+        self,
+        view: AlertView,
+        chat_id: int,
+        failure: Failure,
+        migrations: int,
+        report: DeliveryReport,
+    ) -> int | None:
+        """Carry out `after_failure`'s plan; returns the chat id to send to again (migrated)."""
+        plan = after_failure(
+            failure,
+            attempts=view.attempts,
+            now=self.clock(),
+            backoff=self.backoff,
+            draw=self.rand(),
+            migrations=migrations,
         )
+        match plan:
+            case FollowMigration(new_chat_id=new_id, resend=resend):
+                self._migrate(chat_id, new_id)
+                if resend:
+                    return new_id
+                self._settle(view, new_id, KEEPS_MIGRATING.reason, KEEPS_MIGRATING, report)
+            case RetryAt() | GiveUp() | Deactivate() | Halt():
+                self._settle(view, chat_id, failure.reason, plan, report)
+            case _:
+                assert_never(plan)
+        return None
 
     def _migrate(self, old_id: int, new_id: int) -> None:
         log.info("outbox: chat %s migrated to %s", old_id, new_id)
         self.store.migrate_chat(old_id, new_id)
         self.store.move_chat_alerts(old_id, new_id)
 
-    def _record_failure(
-        self, view: AlertView, chat_id: int, failure: Failure, report: DeliveryReport
+    def _settle(
+        self, view: AlertView, chat_id: int, reason: str, plan: Settlement, report: DeliveryReport
     ) -> None:
-        pause = record_failure(
-            self.store, [view], chat_id, failure, self.backoff, self.clock(), report, self.rand
-        )
+        pause = settle(self.store, chat_id, reason, [(view, plan)], report)
         if pause is not None:
             self.paused_until = pause
 
 
-def comes_through_quiet(view: AlertView) -> bool:
-    """Urgent alerts are not held by quiet hours (old items are never urgent)."""
-    return view.priority == "urgent" and not is_old(view.published, view.created)
-
-
-def silent(view: AlertView, quiet: bool) -> bool:
-    """Whether the alert goes out without a notification sound."""
-    return view.priority == "low" or quiet or is_old(view.published, view.created)
-
-
-def record_failure(
+def settle(
     store: Store,
-    views: list[AlertView],
     chat_id: int,
-    failure: Failure,
-    backoff: Backoff,
-    now: datetime,
+    reason: str,
+    failed: Sequence[tuple[AlertView, Settlement]],
     report: DeliveryReport,
-    rand: Callable[[], float] = random.random,
 ) -> datetime | None:
-    """Record a failed send of these alerts; returns until when to pause after a RetryAfter."""
-    report.errors.append(failure.reason)
-    if failure.kind == "fatal":
-        raise DeliveryError(f"cannot deliver at all: {failure.reason}")
-    if failure.kind == "flood":
-        until = now + timedelta(seconds=failure.retry_after)
-        for view in views:
-            store.mark_retry(view.id, failure.reason, until, count=False)
-        report.paused = True
-        report.retried += len(views)
-        return until
-    if failure.kind == "gone":
-        log.info("delivery: chat %s unreachable (%s); deactivated", chat_id, failure.reason)
-        store.set_chat_active(chat_id, False)
-        report.dead += store.kill_chat_alerts(chat_id, failure.reason)
-        return None
-    for view in views:
-        if failure.kind == "transient" and view.attempts + 1 < backoff.max_attempts:
-            delay = backoff.delay(view.attempts + 1, rand)
-            store.mark_retry(view.id, failure.reason, now + delay)
-            report.retried += 1
-        else:  # permanent, unsplittable, migrating in circles, or out of attempts
-            store.mark_dead(view.id, failure.reason)
-            report.dead += 1
-            log.warning("delivery: alert %s is dead: %s", view.id, failure.reason)
-    return None
+    """Record what `after_failure` planned for these alerts (one failed send of `chat_id`);
+    returns until when to pause after a RetryAfter."""
+    report.errors.append(reason)
+    pause: datetime | None = None
+    deactivated = False
+    for view, plan in failed:
+        match plan:
+            case Halt(reason=why):
+                raise DeliveryError(f"cannot deliver at all: {why}")
+            case RetryAt(at=at, reason=why, counts=counts, pause=pausing):
+                store.mark_retry(view.id, why, at, count=counts)
+                report.retried += 1
+                if pausing:
+                    report.paused = True
+                    pause = at
+            case Deactivate(reason=why):
+                if deactivated:
+                    continue  # the first one killed every alert of the chat
+                log.info("delivery: chat %s unreachable (%s); deactivated", chat_id, why)
+                store.set_chat_active(chat_id, False)
+                report.dead += store.kill_chat_alerts(chat_id, why)
+                deactivated = True
+            case GiveUp(reason=why):
+                store.mark_dead(view.id, why)
+                report.dead += 1
+                log.warning("delivery: alert %s is dead: %s", view.id, why)
+            case _:
+                assert_never(plan)
+    return pause

@@ -1,15 +1,19 @@
-"""Sending one piece of HTML to one chat: splitting, the plain-text fallback, resuming parts."""
+"""Sending one piece of HTML to one chat: splitting, the plain-text fallback, resuming parts.
+
+What a refused part means is `decide.after_part_failure`'s to say; this carries it out.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, assert_never
 
 from telegram import InlineKeyboardMarkup
 from telegram.constants import ParseMode
 
+from bot.delivery.decide import AsPlainText, PassUp, SplitFurther, after_part_failure
 from bot.delivery.errors import classify
 from bot.delivery.format import html_to_text, no_link_preview, split_html
 from bot.delivery.htmlsplit import TELEGRAM_LIMIT
@@ -94,19 +98,19 @@ class Sender:
             try:
                 message_id = await self._send_part(out, parts[index], last, plain)
             except Exception as exc:  # classified: only markup and length are handled here
-                failure = classify(exc)
-                if failure.kind == "markup" and not plain:
-                    plain = True
-                    self.notes.append(f"sent as plain text after: {failure.reason}")
-                    continue
-                if failure.kind == "too_long" and len(parts[index]) > 64:
-                    parts[index : index + 1] = split_html(
-                        parts[index], max(64, len(parts[index]) // 2)
-                    )
-                    self.notes.append(f"split further after: {failure.reason}")
-                    resumable = False
-                    continue
-                raise
+                plan = after_part_failure(classify(exc), plain=plain, length=len(parts[index]))
+                match plan:
+                    case AsPlainText(note=note):
+                        plain = True
+                    case SplitFurther(size=size, note=note):
+                        parts[index : index + 1] = split_html(parts[index], size)
+                        resumable = False
+                    case PassUp():
+                        raise
+                    case _:
+                        assert_never(plan)
+                self.notes.append(note)
+                continue
             index += 1
             if on_part is not None:
                 result = on_part(index, len(parts), message_id, resumable)

@@ -46,11 +46,6 @@ def day(moment: datetime, tz: str | None, *, now: datetime | None = None) -> str
     return text if local.year == reference.year else f"{text} {local.year}"
 
 
-def clock_time(moment: datetime, tz: str | None) -> str:
-    """'14:05' in the zone."""
-    return f"{_aware(moment).astimezone(zone(tz)):%H:%M}"
-
-
 def short(moment: datetime, tz: str | None, *, now: datetime) -> str:
     """'14:05' on the same local day as `now`, else like `when` without the zone."""
     local = _aware(moment).astimezone(zone(tz))

@@ -9,7 +9,6 @@ from typing import Any, Literal
 
 EntityType = Literal["person", "organization", "vessel", "aircraft", "unknown"]
 NameKind = Literal["primary", "alias", "former", "weak"]
-ENTITY_TYPES: tuple[EntityType, ...] = ("person", "organization", "vessel", "aircraft", "unknown")
 # The fields a diff compares, in the order an amendment names them.
 COMPARED = (
     "names",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -42,7 +41,8 @@ class IngestResultLike(Protocol):
     # Optional: `held_back` (new articles too old to alert), read with getattr.
 
 
-Ingest = Callable[[Source, list[FeedEntry]], "IngestResultLike | Awaitable[IngestResultLike]"]
+# Always a coroutine: the runtime passes `Runtime.ingest` (the pipeline on the writer thread).
+Ingest = Callable[[Source, list[FeedEntry]], Awaitable[IngestResultLike]]
 
 
 class ListResultLike(Protocol):
@@ -248,9 +248,7 @@ class Poller:
         entries = list(report.entries)
         if source.full_text:
             entries = await self._with_full_text(source, entries)
-        outcome = self.ingest(source, entries)
-        if inspect.isawaitable(outcome):
-            outcome = await outcome
+        outcome = await self.ingest(source, entries)
         new = int(getattr(outcome, "new_articles", 0))
         recovered = self.store.record_poll_success(
             source.id, result.etag, result.last_modified, result.body_hash, new, False, next_poll

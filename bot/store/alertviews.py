@@ -129,12 +129,19 @@ class AlertViewsMixin(StoreBase):
 
     def alert_muted(self, alert_id: int, chat_id: int, rule_keys: list[str] | None = None) -> bool:
         """Whether the alert's story, or every one of its rules, is muted in the chat now."""
+        story, rules = self._mute_state(alert_id, chat_id, rule_keys)
+        return story or rules
+
+    def _mute_state(
+        self, alert_id: int, chat_id: int, rule_keys: list[str] | None = None
+    ) -> tuple[bool, bool]:
+        """(the story is muted, every rule of it is muted) in the chat now."""
         keys = self.alert_rule_keys(alert_id) if rule_keys is None else rule_keys
         rows = self.db.execute(
             "SELECT rule_key FROM mutes WHERE chat_id = ? AND until > ?", [chat_id, self.now()]
         ).fetchall()
         muted = {str(r[0]) for r in rows}
-        return f"alert:{alert_id}" in muted or (bool(keys) and all(k in muted for k in keys))
+        return f"alert:{alert_id}" in muted, bool(keys) and all(k in muted for k in keys)
 
     # -- building the view ------------------------------------------------------
 
@@ -146,6 +153,7 @@ class AlertViewsMixin(StoreBase):
         keys_names = self._rules_of(row["id"])
         rule_keys = [k for k, _ in keys_names]
         sources = self._sources_of(row["id"], row["article_id"])
+        story_muted, rules_muted = self._mute_state(row["id"], row["chat_id"], rule_keys)
         return AlertView(
             id=row["id"],
             chat_id=row["chat_id"],
@@ -178,7 +186,8 @@ class AlertViewsMixin(StoreBase):
             targets=tuple(json.loads(row.get("targets") or "[]")),
             message_id=row.get("message_id"),
             article_text=self._article_text(row["article_id"]) if full else "",
-            muted=self.alert_muted(row["id"], row["chat_id"], rule_keys),
+            muted=story_muted or rules_muted,
+            story_muted=story_muted,
             links=self._links(row["id"]),
         )
 

@@ -22,7 +22,7 @@ from bot.models import (
     Source,
 )
 from bot.sources.dedup import content_hash
-from bot.store.base import StoreBase, iso, parse_iso
+from bot.store.base import StoreBase, iso
 
 _TOKEN = re.compile(r"\w+")
 
@@ -362,13 +362,6 @@ class ListsMixin(StoreBase):
             url=entity.url,
             announced_by=announced,
         )
-
-    def last_list_version(self, source_id: str) -> datetime | None:
-        """When the list was last stored (for /sources and doctor)."""
-        row = self.db.execute(
-            "SELECT max(fetched) FROM list_versions WHERE source_id = ?", [source_id]
-        ).fetchone()
-        return parse_iso(row[0]) if row and row[0] else None
 
 
 def _name_tokens(name: str, *, person: bool) -> list[str]:

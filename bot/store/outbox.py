@@ -15,8 +15,6 @@ from typing import Any
 from bot.models import AlertView
 from bot.store.base import StoreBase, iso
 
-RETRYING = ("pending", "failed")
-
 
 class OutboxMixin(StoreBase):
     """The alert outbox and its delivery log."""

@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 import sqlite_utils
 
 from bot.store.base import Clock, iso
+from bot.store.guard import guard_class
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +137,7 @@ class _Progress:
         self.locks[phase] = max(self.locks.get(phase, 0.0), seconds)
 
 
+@guard_class  # sqlite3 errors leave plan/prune/reclaim as StoreError, like the Store's
 class Pruner:
     """Applies a RetentionPolicy to one database connection (its own: see module doc)."""
 

@@ -15,7 +15,6 @@ class Command:
     args: str  # usage of the arguments, "" when there are none
     description: str
     admin_only: bool = False  # in groups only chat admins may run it (it changes the chat)
-    group_ok: bool = True  # allowed outside private chats
     bot_admin: bool = False  # only the bot's admins (SANCTIONS_BOT_ADMINS); not in the menu
 
     @property

@@ -25,11 +25,6 @@ class Where:
     title: str
     user_id: int | None  # None for anonymous admins and channel posts
 
-    @property
-    def private(self) -> bool:
-        """A one-to-one chat with the bot."""
-        return self.chat_type == ChatType.PRIVATE
-
 
 @dataclass(frozen=True)
 class Reply:

@@ -23,6 +23,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.errors import StoreError
 from bot.telegram import (
     admin_commands,
     read_commands,
@@ -244,12 +245,14 @@ class Handlers:
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log the failure; tell the person their command failed (never the traceback)."""
-        log.error("handler failed for %r", update, exc_info=context.error)
+        if isinstance(context.error, StoreError):  # one line: the database's reason, no SQL
+            log.error("handler failed for %r: %s", update, context.error)
+            text = views.database_unavailable()
+        else:
+            log.error("handler failed for %r", update, exc_info=context.error)
+            text = views.failed_on_my_side()
         if isinstance(update, Update) and update.effective_chat is not None:
             try:
-                await context.bot.send_message(
-                    update.effective_chat.id,
-                    "Sorry, that failed on my side; please try again in a moment.",
-                )
+                await context.bot.send_message(update.effective_chat.id, text)
             except TelegramError:
                 log.warning("could not report the failure to chat %s", update.effective_chat.id)

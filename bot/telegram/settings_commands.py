@@ -14,7 +14,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from bot.delivery.digest import next_daily_slot
+from bot.delivery.hours import next_daily_slot
 from bot.models import Chat
 from bot.telegram import settings_views
 from bot.telegram.context import BadArgs, Reply, Where

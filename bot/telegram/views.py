@@ -372,3 +372,13 @@ def still_working() -> str:
 def busy(seconds: int) -> str:
     """A dry run or search that could not start in time behind other people's."""
     return f"⏳ I am busy with other people's searches right now. Try again in {seconds} s."
+
+
+def failed_on_my_side() -> str:
+    """Any command or button that raised: the person learns it failed, never the traceback."""
+    return "Sorry, that failed on my side; please try again in a moment."
+
+
+def database_unavailable() -> str:
+    """A command that met a StoreError (a locked, full or read-only database)."""
+    return "⚠️ I could not reach my database just now. Please try again in a minute."

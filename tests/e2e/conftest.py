@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.harness import Harness, start_harness, stop_harness
-from tests.support.feedserver import FeedServer
-
-
-@pytest.fixture
-def feed() -> Iterator[FeedServer]:
-    """A feed server on 127.0.0.1 for the test."""
-    server = FeedServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,28 +16,12 @@ from bot.pipeline import IngestResult
 from bot.runtime import Runtime
 from bot.telegram.app import ALLOWED_UPDATES, Intervals, build_application
 from tests.support.botapi import BotApiServer, SentMessage
+from tests.support.clock import START, FakeClock
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = 900  # a bot admin (SANCTIONS_BOT_ADMINS)
-START = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 WIRE = Source(id="test-wire", name="Test Wire", url="http://127.0.0.1/wire.xml", tier="media")
 OTHER_WIRE = Source(id="other-wire", name="Other Wire", url="http://127.0.0.1/other.xml")
-
-
-@dataclass
-class Clock:
-    """Starts at START and runs, so pacing works; the test jumps it forward by hand."""
-
-    base: datetime = START
-    offset: timedelta = timedelta()
-    started: float = field(default_factory=time.monotonic)
-
-    def __call__(self) -> datetime:
-        return self.base + self.offset + timedelta(seconds=time.monotonic() - self.started)
-
-    def advance(self, **delta: float) -> None:
-        """Jump forward."""
-        self.offset += timedelta(**delta)
 
 
 @dataclass
@@ -48,7 +31,7 @@ class Harness:
     server: BotApiServer
     runtime: Runtime
     app: Application[Any, Any, Any, Any, Any, Any]
-    clock: Clock
+    clock: FakeClock
     guids: list[str] = field(default_factory=list)
 
     async def ask(
@@ -115,7 +98,7 @@ async def start_harness(
 ) -> Harness:
     """Start the Bot API server and the application (long polling) over a fresh database."""
     server = BotApiServer().start()
-    clock = Clock()
+    clock = FakeClock(START, running=True)  # runs, so pacing works; tests jump it by hand
     settings = Settings(
         db_path=tmp_path / "bot.db",
         sources_path=ROOT / "seeds" / "sources.yaml",

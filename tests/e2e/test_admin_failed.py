@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.models import Recipient
 from tests.e2e.harness import ADMIN, Harness
-from tests.test_outbox_support import add_alerts
+from tests.support.delivery import add_alerts
 
 USER = 707
 

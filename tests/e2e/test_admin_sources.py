@@ -25,14 +25,15 @@ PHONE = 40  # characters a phone shows on one line
 
 
 @pytest.fixture
-async def polled(tmp_path: Path, feed: FeedServer) -> AsyncIterator[Harness]:
-    feed.route("/wire.xml", rss([("w1", *eu_sanctions_article("Iran"))], START))
-    feed.route("/broken.xml", b"nope", status=503)
+async def polled(tmp_path: Path, feed_server: FeedServer) -> AsyncIterator[Harness]:
+    feed_server.route("/wire.xml", rss([("w1", *eu_sanctions_article("Iran"))], START))
+    feed_server.route("/broken.xml", b"nope", status=503)
     sources = [
-        Source(id="loopback-wire", name="Loopback Wire", url=feed.url("/wire.xml")),
-        Source(id="broken-press-office", name="Broken", url=feed.url("/broken.xml")),
+        Source(id="loopback-wire", name="Loopback Wire", url=feed_server.url("/wire.xml")),
+        Source(id="broken-press-office", name="Broken", url=feed_server.url("/broken.xml")),
     ]
     h = await start_harness(tmp_path, jobs=True, sources=sources)
+
     def both_recorded() -> bool:
         # Wait for what each poll stored, not for the request: ingest runs on the
         # writer thread and lands after the feed server has answered.
@@ -51,7 +52,7 @@ def _fits(text: str) -> None:
 
 
 async def test_sources_and_poll_fit_a_phone_and_counts_agree(
-    polled: Harness, feed: FeedServer
+    polled: Harness, feed_server: FeedServer
 ) -> None:
     bot = polled
     await bot.ask("/subscribe eu-sanctions", USER)
@@ -62,7 +63,7 @@ async def test_sources_and_poll_fit_a_phone_and_counts_agree(
     assert "<pre>" not in reply.text
     items = [("w1", *eu_sanctions_article("Iran"))]
     items += [(f"w{n}", *eu_sanctions_article(c)) for n, c in ((2, "Syria"), (3, "Mali"))]
-    feed.route("/wire.xml", rss(items, START))
+    feed_server.route("/wire.xml", rss(items, START))
     report = await bot.ask("/sources poll", ADMIN)
     _fits(report.plain)
     assert "Polled 2 sources: 1 ok, 1 failed" in report.plain
@@ -87,22 +88,22 @@ async def test_non_admins_are_told_what_they_asked_for_is_for_admins(polled: Har
 
 
 async def test_sources_add_fetches_first_and_shows_its_usage(
-    tmp_path: Path, feed: FeedServer
+    tmp_path: Path, feed_server: FeedServer
 ) -> None:
-    feed.route("/good.xml", rss([("g1", *eu_sanctions_article("Iran"))], START))
-    feed.route("/missing.xml", b"not here", status=404)
-    feed.route("/page.html", b"<html><body>Hello</body></html>", content_type="text/html")
+    feed_server.route("/good.xml", rss([("g1", *eu_sanctions_article("Iran"))], START))
+    feed_server.route("/missing.xml", b"not here", status=404)
+    feed_server.route("/page.html", b"<html><body>Hello</body></html>", content_type="text/html")
     bot = await start_harness(tmp_path, allow_private=True)
     try:
         reply = await bot.ask("/sources add", ADMIN)
         assert reply.plain == "Usage: /sources add <id> <url> [rss|atom|json]"
         for path in ("/missing.xml", "/page.html"):
-            reply = await bot.ask(f"/sources add bad {feed.url(path)}", ADMIN)
+            reply = await bot.ask(f"/sources add bad {feed_server.url(path)}", ADMIN)
             assert "⚠️ Source bad not added:" in reply.plain and "Nothing changed" in reply.plain
             assert bot.runtime.store.get_source("bad") is None
-        reply = await bot.ask(f"/sources add good {feed.url('/good.xml')}", ADMIN)
+        reply = await bot.ask(f"/sources add good {feed_server.url('/good.xml')}", ADMIN)
         assert reply.plain.startswith("✅ Source good added: 1 item read, newest “Iran: Council")
-        assert len(feed.requests("/good.xml")) == 1  # it was fetched before it said so
+        assert len(feed_server.requests("/good.xml")) == 1  # it was fetched before it said so
         assert bot.runtime.store.get_source("good") is not None
         reply = await bot.ask("/sources remove", ADMIN)
         assert "Usage: /sources remove <id>" in reply.plain

@@ -26,12 +26,12 @@ from tests.e2e.feeds import rss
 from tests.e2e.harness import (
     ROOT,
     START,
-    Clock,
     Harness,
     eu_sanctions_article,
     stop_harness,
 )
 from tests.support.botapi import BotApiServer
+from tests.support.clock import FakeClock
 from tests.support.feedserver import FeedServer
 
 USER = 515
@@ -52,15 +52,15 @@ class Running:
 
 
 @pytest.fixture
-async def running(tmp_path: Path) -> AsyncIterator[Running]:
+async def running(tmp_path: Path, feed_server: FeedServer) -> AsyncIterator[Running]:
     """The bot polling one loopback feed, with the endpoint on a free port of 127.0.0.1."""
-    feed = FeedServer().start()
+    feed = feed_server
     title, text = eu_sanctions_article("Iran")
     feed.route("/wire.xml", rss([("w1", title, text)], START))
     source = Source(id="wire", name="Loopback Wire", url=feed.url("/wire.xml"), interval=60)
     server = BotApiServer().start()
     server.add_chat(USER)
-    clock = Clock()
+    clock = FakeClock(START, running=True)
     settings = Settings(
         db_path=tmp_path / "bot.db",
         rules_dir=ROOT / "rules",
@@ -91,7 +91,6 @@ async def running(tmp_path: Path) -> AsyncIterator[Running]:
         yield Running(h, feed, registry, f"http://127.0.0.1:{port}")
     finally:
         await stop_harness(h)
-        feed.stop()
 
 
 async def test_health_and_metrics_report_polling_and_delivery(running: Running) -> None:

@@ -19,8 +19,10 @@ from tests.support.feedserver import FeedServer
 USER = 909
 
 
-async def test_due_source_is_polled_and_its_new_item_alerts(tmp_path: Path) -> None:
-    feed = FeedServer().start()
+async def test_due_source_is_polled_and_its_new_item_alerts(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    feed = feed_server
     feed.route("/wire.xml", rss([("w1", "Weather in Minsk", "Snow is expected.")], START))
     source = Source(id="wire", name="Loopback Wire", url=feed.url("/wire.xml"), interval=60)
     bot = await start_harness(tmp_path, jobs=True, sources=[source])
@@ -46,11 +48,12 @@ async def test_due_source_is_polled_and_its_new_item_alerts(tmp_path: Path) -> N
         assert health is not None and health.consecutive_failures == 0
     finally:
         await stop_harness(bot)
-        feed.stop()
 
 
-async def test_a_broken_source_is_reported_to_admins_only(tmp_path: Path) -> None:
-    feed = FeedServer().start()
+async def test_a_broken_source_is_reported_to_admins_only(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    feed = feed_server
     feed.route("/wire.xml", b"down for maintenance", status=500, content_type="text/plain")
     source = Source(id="wire", name="Loopback Wire", url=feed.url("/wire.xml"), interval=60)
     bot = await start_harness(tmp_path, jobs=True, sources=[source])
@@ -69,4 +72,3 @@ async def test_a_broken_source_is_reported_to_admins_only(tmp_path: Path) -> Non
         assert [m.plain for m in bot.server.sent(USER)][1:] == []  # only the /subscribe reply
     finally:
         await stop_harness(bot)
-        feed.stop()

@@ -35,17 +35,19 @@ def _is_alert(message: SentMessage) -> bool:
     return BELARUS_TITLE in message.plain and bool(message.buttons())
 
 
-async def test_walking_skeleton(tmp_path: Path, feed: FeedServer, telegram: BotApiServer) -> None:
+async def test_walking_skeleton(
+    tmp_path: Path, feed_server: FeedServer, telegram: BotApiServer
+) -> None:
     now = datetime.now(UTC)
-    feed.route("/wire.xml", rss([OLD_ITEM], now))
+    feed_server.route("/wire.xml", rss([OLD_ITEM], now))
     catalog = tmp_path / "sources.yaml"
-    catalog.write_text(catalog_yaml(feed.url("/wire.xml")), encoding="utf-8")
+    catalog.write_text(catalog_yaml(feed_server.url("/wire.xml")), encoding="utf-8")
     env = bot_env(telegram, tmp_path / "bot.db", catalog)
     with running_bot(["run"], env, tmp_path) as bot:
         await telegram.wait_until(lambda: bool(telegram.commands) or not bot.alive(), 60)
         assert bot.alive(), bot.log()
         # The first poll happens at start-up.
-        await telegram.wait_until(lambda: len(feed.requests("/wire.xml")) >= 1, timeout=30)
+        await telegram.wait_until(lambda: len(feed_server.requests("/wire.xml")) >= 1, timeout=30)
 
         telegram.send_message(USER, USER, "/start")
         await telegram.wait_for_message(USER, lambda m: "/subscribe" in m.plain)
@@ -54,7 +56,7 @@ async def test_walking_skeleton(tmp_path: Path, feed: FeedServer, telegram: BotA
 
         # A new item appears on the feed; an admin asks for a poll instead of waiting a minute.
         item = ("ep-by-1", BELARUS_TITLE, belarus_text())
-        feed.route("/wire.xml", rss([item, OLD_ITEM], now))
+        feed_server.route("/wire.xml", rss([item, OLD_ITEM], now))
         telegram.send_message(ADMIN, ADMIN, "/sources poll")
         report = await telegram.wait_for_message(ADMIN, lambda m: "Polled" in m.plain)
         assert "loopback-wire" in report.plain

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from tests.lists.harness import CHAT
 from tests.support.botapi import BotApiServer
-from tests.support.feedserver import FeedServer
 
 
 @pytest.fixture
-def feeds() -> Iterator[FeedServer]:
-    server = FeedServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def api() -> Iterator[BotApiServer]:
-    server = BotApiServer().start()
-    server.add_chat(CHAT, "private")
-    yield server
-    server.stop()
+def api(bot_api_server: BotApiServer) -> BotApiServer:
+    bot_api_server.add_chat(CHAT, "private")
+    return bot_api_server

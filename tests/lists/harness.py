@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -12,28 +11,17 @@ from telegram import Bot
 from telegram.request import HTTPXRequest
 
 from bot.config import Settings, data_dir
-from bot.delivery.outbox import Backoff, OutboxWorker
+from bot.delivery.decide import Backoff
+from bot.delivery.outbox import OutboxWorker
 from bot.delivery.ratelimit import Pacing
 from bot.runtime import Runtime
 from bot.sources.poller import SourceStatus
 from tests.support.botapi import BotApiServer
+from tests.support.clock import FakeClock
 from tests.support.feedserver import FeedServer
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CHAT = 501
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 def fixture(kind: str, version: int) -> bytes:
@@ -51,7 +39,7 @@ class ListWorld:
     api: BotApiServer
     http: httpx.AsyncClient
     bot: Bot
-    clock: Clock
+    clock: FakeClock
 
     @property
     def path(self) -> str:
@@ -110,11 +98,11 @@ def catalog(path: Path, kind: str, url: str) -> Path:
 
 
 async def make_world(
-    kind: str, tmp_path: Path, feeds: FeedServer, api: BotApiServer
+    kind: str, tmp_path: Path, feed_server: FeedServer, api: BotApiServer
 ) -> AsyncIterator[ListWorld]:
     """Build the world for one list kind (used by the test modules' fixtures)."""
-    clock = Clock()
-    sources = catalog(tmp_path / "sources.yaml", kind, feeds.url(f"/lists/{kind}.xml"))
+    clock = FakeClock()
+    sources = catalog(tmp_path / "sources.yaml", kind, feed_server.url(f"/lists/{kind}.xml"))
     settings = Settings(
         db_path=tmp_path / "bot.db",
         sources_path=sources,
@@ -128,5 +116,5 @@ async def make_world(
         httpx.AsyncClient() as http,
         Bot(api.token, base_url=api.base_url, request=request) as bot,
     ):
-        yield ListWorld(kind, runtime, feeds, api, http, bot, clock)
+        yield ListWorld(kind, runtime, feed_server, api, http, bot, clock)
     runtime.close()

@@ -33,9 +33,9 @@ PACKS = ("list-russia", "list-belarus", "list-delistings")
 
 @pytest.fixture(params=sorted(AMENDED))
 async def world(
-    request: pytest.FixtureRequest, tmp_path: Path, feeds: FeedServer, api: BotApiServer
+    request: pytest.FixtureRequest, tmp_path: Path, feed_server: FeedServer, api: BotApiServer
 ) -> AsyncIterator[ListWorld]:
-    async for w in make_world(request.param, tmp_path, feeds, api):
+    async for w in make_world(request.param, tmp_path, feed_server, api):
         yield w
 
 

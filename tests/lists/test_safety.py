@@ -35,8 +35,10 @@ def sdn(uids: range, *, date: str = "11/27/2026") -> bytes:
 
 
 @pytest.fixture
-async def world(tmp_path: Path, feeds: FeedServer, api: BotApiServer) -> AsyncIterator[ListWorld]:
-    async for w in make_world("ofac-sdn", tmp_path, feeds, api):
+async def world(
+    tmp_path: Path, feed_server: FeedServer, api: BotApiServer
+) -> AsyncIterator[ListWorld]:
+    async for w in make_world("ofac-sdn", tmp_path, feed_server, api):
         yield w
 
 
@@ -117,32 +119,36 @@ def test_a_billion_laughs_file_does_not_expand(tmp_path: Path) -> None:
     assert all(len(e.name) < 10_000 for e in entities)
 
 
-async def test_download_is_conditional_capped_and_hashed(feeds: FeedServer, tmp_path: Path) -> None:
+async def test_download_is_conditional_capped_and_hashed(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
     resolver = StaticResolver({})
     async with httpx.AsyncClient() as http:
         loader = ListDownloader(http, resolver, allow_private=True, directory=tmp_path)
-        feeds.route("/a.xml", sdn(range(1, 5)), etag='"v1"', content_type="application/xml")
-        first = await loader.download(feeds.url("/a.xml"))
+        feed_server.route("/a.xml", sdn(range(1, 5)), etag='"v1"', content_type="application/xml")
+        first = await loader.download(feed_server.url("/a.xml"))
         assert first.status == "ok" and first.path is not None and first.etag == '"v1"'
         assert first.path.read_bytes() == sdn(range(1, 5))
-        again = await loader.download(feeds.url("/a.xml"), Validators(None, None, first.body_hash))
+        again = await loader.download(
+            feed_server.url("/a.xml"), Validators(None, None, first.body_hash)
+        )
         assert again.status == "not_modified" and again.path is None  # same bytes, no parse
-        feeds.route(
+        feed_server.route(
             "/a.xml",
             gzip.compress(sdn(range(1, 5))),
             content_encoding="gzip",
             content_type="application/xml",
         )
-        zipped = await loader.download(feeds.url("/a.xml"))
+        zipped = await loader.download(feed_server.url("/a.xml"))
         assert zipped.path is not None and zipped.path.read_bytes() == sdn(range(1, 5))
         small = ListDownloader(
             http, resolver, allow_private=True, max_bytes=100, directory=tmp_path
         )
         with pytest.raises(SourceError, match="over"):
-            await small.download(feeds.url("/a.xml"))
+            await small.download(feed_server.url("/a.xml"))
         guarded = ListDownloader(http, resolver, directory=tmp_path)
         with pytest.raises(SourceError):
-            await guarded.download(feeds.url("/a.xml"))  # 127.0.0.1 without allow_private
+            await guarded.download(feed_server.url("/a.xml"))  # 127.0.0.1 without allow_private
     # The refused downloads left no file behind.
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([first.path.name, zipped.path.name])
 

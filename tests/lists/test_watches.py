@@ -91,8 +91,10 @@ def test_a_name_watch_matches_the_spellings_in_news_text_too() -> None:
 
 
 @pytest.fixture
-async def world(tmp_path: Path, feeds: FeedServer, api: BotApiServer) -> AsyncIterator[ListWorld]:
-    async for w in make_world("ofac-sdn", tmp_path, feeds, api):
+async def world(
+    tmp_path: Path, feed_server: FeedServer, api: BotApiServer
+) -> AsyncIterator[ListWorld]:
+    async for w in make_world("ofac-sdn", tmp_path, feed_server, api):
         w.runtime.store.ensure_source(PRESS)
         yield w
 
@@ -156,12 +158,12 @@ async def test_an_alert_on_a_press_release_says_who_is_already_listed(world: Lis
 
 
 async def test_announced_but_not_on_the_list_after_the_grace_period(
-    tmp_path: Path, feeds: FeedServer, api: BotApiServer
+    tmp_path: Path, feed_server: FeedServer, api: BotApiServer
 ) -> None:
     from bot.lists.formats import Header, parsers
     from tests.lists.harness import FIXTURES
 
-    async for world in make_world("eu-fsf", tmp_path, feeds, api):
+    async for world in make_world("eu-fsf", tmp_path, feed_server, api):
         store = world.runtime.store
         council = Source(
             "council", "Council of the EU press", "https://council.example/rss", tier="official"

@@ -78,6 +78,7 @@ class BotApiServer(BotApiMethods):
             self.messages: list[SentMessage] = []
             self.user_messages: dict[tuple[int, int], dict[str, Any]] = {}
             self.callback_answers: list[dict[str, Any]] = []
+            self.polls_held = 0  # getUpdates calls that found nothing and began to wait
             self._open_callbacks: set[str] = set()
             self.commands: list[dict[str, Any]] = []
             self.calls: list[tuple[str, dict[str, Any]]] = []

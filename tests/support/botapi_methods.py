@@ -19,6 +19,7 @@ class BotApiMethods:
     chats: dict[int, dict[str, Any]]
     allowed_updates: list[str] | None
     _confirmed: int
+    polls_held: int
 
     # -- methods ----------------------------------------------------------
 
@@ -50,12 +51,16 @@ class BotApiMethods:
             allowed = _decode(params.get("allowed_updates"))
             if isinstance(allowed, list):
                 self.allowed_updates = allowed or None  # [] means "all but a few", as in Telegram
+            held = False
             while True:
                 self._drop_unwanted()
                 ready = [u for u in self.updates if u["update_id"] > self._confirmed][:limit]
                 remaining = deadline - time.monotonic()
                 if ready or remaining <= 0 or self._stopping.is_set():
                     return ready
+                if not held:
+                    held = True
+                    self.polls_held += 1  # under the lock: a test may wait for this
                 self._cond.wait(min(remaining, 0.5))
 
     def _drop_unwanted(self) -> None:

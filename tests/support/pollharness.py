@@ -1,27 +1,16 @@
-"""Shared pieces for poller tests: a settable clock, a counting ingest, fixtures."""
+"""Shared pieces for poller tests: a counting ingest, notices, an HTTP client (the clock
+and the store are tests/conftest.py's)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 import pytest
 
 from bot.models import FeedEntry, Source
 from bot.store import Store
-
-
-class Clock:
-    """A clock tests move by hand."""
-
-    def __init__(self, now: datetime | None = None) -> None:
-        self.now = now or datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass(frozen=True)
@@ -39,7 +28,7 @@ class CountingIngest:
     store: Store
     calls: list[tuple[str, int]] = field(default_factory=list)
 
-    def __call__(self, source: Source, entries: Sequence[FeedEntry]) -> Ingested:
+    async def __call__(self, source: Source, entries: Sequence[FeedEntry]) -> Ingested:
         new = 0
         with self.store.transaction():
             for entry in entries:
@@ -57,20 +46,6 @@ class Notices:
 
     async def __call__(self, text: str) -> None:
         self.texts.append(text)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    """A settable clock at 2026-11-27 12:00 UTC."""
-    return Clock()
-
-
-@pytest.fixture
-def store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
-    """A store on a real SQLite file in tmp_path."""
-    s = Store.open(tmp_path / "bot.db", clock)
-    yield s
-    s.close()
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ class Header:
     """What a file says about itself, filled in while it is parsed (mutable on purpose)."""
 
     published: str = ""  # the list's own publication date, ISO
-    declared_count: int | None = None  # the record count the file claims, when it does
 
 
 Parser = Callable[[IO[bytes], Header], Iterator[ListedEntity]]

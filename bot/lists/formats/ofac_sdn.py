@@ -34,8 +34,6 @@ def parse(source: IO[bytes], header: Header) -> Iterator[ListedEntity]:
     for element in records(source, ("sdnEntry", "publshInformation", "publishInformation")):
         if element.tag != "sdnEntry":
             header.published = iso_date(text(element, "Publish_Date"), month_first=True)
-            count = text(element, "Record_Count")
-            header.declared_count = int(count) if count.isdigit() else None
             continue
         entity = _entry(element)
         if entity is not None:

@@ -1,4 +1,8 @@
-"""Helpers shared by the delivery tests (no tests here): a store with alerts, a clock, a fake bot."""
+"""The delivery tests' fixture set: a store with alerts, a recording fake bot, a gated one.
+
+The clock is `tests.support.clock.FakeClock`; the `delivery_store` fixture (tests/conftest.py)
+is `open_store` on the test's clock, closed after the test.
+"""
 
 from __future__ import annotations
 
@@ -6,31 +10,17 @@ import asyncio
 import itertools
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from bot.models import FeedEntry, Match, Priority, Recipient, Source, Witness
 from bot.store import Store
+from tests.support.clock import START
 
-START = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 WORDS = [
     "amber", "birch", "cobalt", "delta", "ember", "fjord", "garnet", "harbor", "indigo", "juniper",
     "kelp", "lagoon", "meadow", "nectar", "onyx", "prairie", "quartz", "raven", "sierra", "tundra",
 ]  # fmt: skip
-
-
-class FakeClock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, start: datetime = START) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 def distinct_title(n: int) -> str:
