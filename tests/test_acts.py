@@ -14,7 +14,7 @@ QUERY = (
     "(@body:EU OR Council) /s (sanctions OR measures) /s (adopted OR imposed OR impose OR banned)"
 )
 PACK = Rule(key="pack:t", name="t", query=QUERY, act=ActPolicy(actors=("EU",)))
-WATCH = Rule(key="watch:1", name="w", query=QUERY, chat_id=1)
+WATCH = Rule(key="watch:1", name="w", query=QUERY)
 PUBLISHED = datetime(2025, 5, 20, 9, tzinfo=UTC)
 
 
@@ -122,7 +122,7 @@ def test_rules_without_a_policy_never_load_the_act_layer(gaz: Gazetteer) -> None
 
 # Any item that names the EU: the watch matches it; the pack only when it reports a new act.
 NAMED = Rule(key="pack:n", name="n", query="@body:EU", act=ActPolicy(actors=("EU",)))
-NAMED_WATCH = Rule(key="watch:n", name="n", query="@body:EU", chat_id=1)
+NAMED_WATCH = Rule(key="watch:n", name="n", query="@body:EU")
 
 
 @pytest.fixture(scope="module")
