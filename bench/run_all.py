@@ -3,6 +3,7 @@
     python -m bench            (or python bench/run_all.py)
     python -m bench --quick    (small sizes, seconds; does not touch docs/bench.md)
     python -m bench --only matching store
+    python -m bench --before 6cdf0f4   (the engine of that commit timed against this one)
 
 Each benchmark runs in its own process (clean memory figures, no state shared
 between them) with a timeout, so the whole run always ends.
@@ -40,9 +41,11 @@ TIMEOUT_S = {
 FULL_ARGS = {"retention": ["--articles", "100000"]}
 
 
-def run_one(name: str, quick: bool) -> tuple[int, float]:
+def run_one(name: str, quick: bool, before: str | None = None) -> tuple[int, float]:
     """Run bench.<name> in a subprocess (output passes through); (exit code, seconds)."""
     extra = ["--quick"] if quick else FULL_ARGS.get(name, [])
+    if before and name == "matching":
+        extra = [*extra, "--before", before]
     cmd = [sys.executable, "-m", f"bench.{name}", *extra]
     print(f"\n### {name}: {' '.join(cmd[1:])}", flush=True)
     start = time.perf_counter()
@@ -58,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the suite; exit 1 when a benchmark failed (not when a target is missed)."""
     parser = argparse.ArgumentParser(description="run all benchmarks")
     parser.add_argument("--quick", action="store_true", help="small sizes; docs/bench.md untouched")
+    parser.add_argument("--before", metavar="REF", help="git ref matching compares its engine with")
     parser.add_argument("--only", nargs="*", choices=ORDER, default=list(ORDER))
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -66,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in [n for n in ORDER if n in args.only]:
         path = RESULTS_DIR / f"{name}.json"
         path.unlink(missing_ok=True)
-        code, seconds = run_one(name, args.quick)
+        code, seconds = run_one(name, args.quick, args.before)
         status[name] = {"exit": code, "seconds": round(seconds, 1)}
         if path.exists():
             results[name] = json.loads(path.read_text(encoding="utf-8"))
