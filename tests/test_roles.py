@@ -48,6 +48,13 @@ def roles(judge: Judge, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
             (),
             ("RU",),
         ),
+        # a name's bracketed acronym does not cut the subject off from its verb
+        (
+            "The Treasury's Office of Foreign Assets Control (OFAC) on Wednesday designated "
+            "12 companies in China for shipping drone engines to Russian manufacturers.",
+            ("US",),
+            ("CN", "RU"),
+        ),
         # names joined into one subject
         ("The UK, Canada and Norway imposed sanctions on two ministers.", ("GB", "CA", "NO"), ()),
         # the reason is neither actor nor target

@@ -326,7 +326,7 @@ class DocActs:
             lo, hi = ft.sentence_tokens[act.key[1]]
             gaps = {i: ft.original[ft.ends[i - 1] : ft.starts[i]] for i in range(lo + 1, hi)}
             breaks = frozenset(i for i, g in gaps.items() if any(c in ',;:—–()"“”«»' for c in g))
-            stops = frozenset(i for i, g in gaps.items() if any(c in ";:—–()" for c in g))
+            stops = _stops(gaps)
             mentions = self._mentions(ft, lo, hi, act.key)
             roles = self.judge.lexicon.roles
             found = cast(ft.tokens, lo, hi, mentions, act.cast_verbs, roles, breaks, stops)
@@ -482,6 +482,20 @@ class DocActs:
             return False
         # A joint act ('the UK, Canada and Norway imposed') is news to each one's pack.
         return not (actors and actors <= set(policy.not_actors))
+
+
+def _stops(gaps: dict[int, str]) -> frozenset[int]:
+    """Tokens after a colon, dash or bracket, which no subject search runs across; but a
+    name's short bracketed acronym is part of the name: 'the Office of Foreign Assets
+    Control (OFAC) on Wednesday designated ...'."""
+    stops = {i for i, g in gaps.items() if any(c in ";:—–()" for c in g)}
+    for i in sorted(stops):
+        if gaps[i].strip() != "(":
+            continue
+        close = next((j for j in (i + 1, i + 2) if gaps.get(j, "").strip() == ")"), None)
+        if close is not None:
+            stops -= {i, close}
+    return frozenset(stops)
 
 
 def _attributive(tokens: Sequence[str], lo: int, i: int, surface: str, lex: Lexicon) -> bool:
