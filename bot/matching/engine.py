@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from operator import itemgetter
 from types import MappingProxyType
-from typing import Any
+from typing import Any, assert_never
 
 import ahocorasick
 
@@ -470,10 +470,24 @@ def _leaf_ids(
     resolver: EntityResolver,
     cache: dict[tuple[str, str], tuple[int, ...]],
 ) -> tuple[int, ...]:
-    if isinstance(leaf, Term):
-        return (literals.phrase(leaf.words),)
-    if isinstance(leaf, Prefix):
-        return (literals.prefix(leaf.stem),)
+    match leaf:
+        case Term():
+            return (literals.phrase(leaf.words),)
+        case Prefix():
+            return (literals.prefix(leaf.stem),)
+        case Entity():
+            return _entity_ids(leaf, literals, resolver, cache)
+        case _:
+            assert_never(leaf)
+
+
+def _entity_ids(
+    leaf: Entity,
+    literals: _Literals,
+    resolver: EntityResolver,
+    cache: dict[tuple[str, str], tuple[int, ...]],
+) -> tuple[int, ...]:
+    """One literal per name of the entity (shared by every rule naming it)."""
     key = (leaf.kind, leaf.code)
     if key not in cache:
         try:
@@ -502,16 +516,23 @@ def _leaf_spans(
 
 def _intern(node: Node, table: dict[Node, Node]) -> Node:
     """The canonical instance of `node` (children first), so equal subtrees share an id."""
-    if isinstance(node, And | Or):
-        node = type(node)(tuple(_intern(c, table) for c in node.children))
-    elif isinstance(node, Not):
-        node = Not(_intern(node.child, table))
-    elif isinstance(node, Scope):
-        node = Scope(node.field, _intern(node.child, table))
-    elif isinstance(node, Near):
-        node = Near(_intern(node.left, table), _intern(node.right, table), node.distance)
-    elif isinstance(node, Within):
-        node = Within(_intern(node.left, table), _intern(node.right, table), node.unit)
+    match node:
+        case Term() | Prefix() | Entity():
+            pass
+        case And():
+            node = And(tuple(_intern(c, table) for c in node.children))
+        case Or():
+            node = Or(tuple(_intern(c, table) for c in node.children))
+        case Not():
+            node = Not(_intern(node.child, table))
+        case Scope():
+            node = Scope(node.field, _intern(node.child, table))
+        case Near():
+            node = Near(_intern(node.left, table), _intern(node.right, table), node.distance)
+        case Within():
+            node = Within(_intern(node.left, table), _intern(node.right, table), node.unit)
+        case _:
+            assert_never(node)
     return table.setdefault(node, node)
 
 

@@ -22,7 +22,7 @@ from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from heapq import nsmallest
-from typing import ClassVar
+from typing import ClassVar, assert_never
 
 from bot.matching.analysis import FIELDS, Analyzed
 from bot.matching.query import (
@@ -107,7 +107,9 @@ class Evaluator:
             return self.eval_scope(node, region, joined)
         if isinstance(node, Within):
             return self.eval_within(node, region, joined)
-        return self.eval_near(node, region)
+        if isinstance(node, Near):
+            return self.eval_near(node, region)
+        assert_never(node)  # isinstance, not `match`: this is the hot path
 
     def leaf_in(self, every: list[Span], region: tuple[Field, int, int]) -> list[Span]:
         """The spans (sorted by field and start) that lie inside `region`, by bisection."""

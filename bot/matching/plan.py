@@ -26,19 +26,24 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import assert_never
 
 from bot.matching.analysis import FIELDS, Analyzed
 from bot.matching.query import (
     LEAF_TYPES,
     MAX_NEAR,
     And,
+    Entity,
     Leaf,
     Near,
     Node,
     Not,
     Or,
+    Prefix,
     Scope,
+    Term,
     Within,
+    children,
 )
 from bot.models import Field
 
@@ -85,29 +90,43 @@ class _Codegen:
 
     def gen(self, node: Node, unit: str, field: Field | None) -> str:
         """`unit` is 'd' (a truth over the document or one field) or 's'/'p' (a mask)."""
-        if isinstance(node, LEAF_TYPES):
-            return self.leaf(self.leaf_ids[node], unit, field)
-        if isinstance(node, And | Or):
-            parts = [self.gen(c, unit, field) for c in node.children]
-            if unit == "d":
-                op = " and " if isinstance(node, And) else " or "
-            else:
-                op = " & " if isinstance(node, And) else " | "
-            return "(" + op.join(parts) + ")"
-        if isinstance(node, Not):
-            inner = self.gen(node.child, unit, field)
-            return f"(not {inner})" if unit == "d" else f"(U[{_UNIV[unit, field]}] & ~{inner})"
-        if isinstance(node, Scope):
-            if field is not None and field != node.field:
-                return "0"  # a unit or field of the other field: never holds
-            return self.gen(node.child, unit, node.field)
-        if isinstance(node, Within):
-            # Inside a sentence, a paragraph clipped to it is that sentence.
-            inner = node.unit if unit in ("d", node.unit) else "s"
-            if unit == "p" and inner == "s":
-                raise _Unsupported  # a paragraph holding such a sentence: rare, spans do it
-            left, right = self.gen(node.left, inner, field), self.gen(node.right, inner, field)
-            return f"({left} & {right})"
+        match node:
+            case Term() | Prefix() | Entity():
+                return self.leaf(self.leaf_ids[node], unit, field)
+            case And() | Or():
+                parts = [self.gen(c, unit, field) for c in node.children]
+                if unit == "d":
+                    op = " and " if isinstance(node, And) else " or "
+                else:
+                    op = " & " if isinstance(node, And) else " | "
+                return "(" + op.join(parts) + ")"
+            case Not():
+                inner = self.gen(node.child, unit, field)
+                if unit == "d":
+                    return f"(not {inner})"
+                return f"(U[{_UNIV[unit, field]}] & ~{inner})"
+            case Scope():
+                if field is not None and field != node.field:
+                    return "0"  # a unit or field of the other field: never holds
+                return self.gen(node.child, unit, node.field)
+            case Within():
+                return self.within(node, unit, field)
+            case Near():
+                return self.near(node, unit, field)
+            case _:
+                assert_never(node)
+
+    def within(self, node: Within, unit: str, field: Field | None) -> str:
+        """Both sides in one unit: the AND of their unit masks."""
+        # Inside a sentence, a paragraph clipped to it is that sentence.
+        inner = node.unit if unit in ("d", node.unit) else "s"
+        if unit == "p" and inner == "s":
+            raise _Unsupported  # a paragraph holding such a sentence: rare, spans do it
+        left, right = self.gen(node.left, inner, field), self.gen(node.right, inner, field)
+        return f"({left} & {right})"
+
+    def near(self, node: Near, unit: str, field: Field | None) -> str:
+        """Widened cover masks for leafy operands, else the evaluator (memoised) via N(k)."""
         if unit != "d":
             raise _Unsupported  # NEAR judged inside a unit
         if _leafy(node.left) and _leafy(node.right):
@@ -174,19 +193,22 @@ def required(node: Node, leaf_ids: Mapping[Leaf, int]) -> list[frozenset[int]] |
     None means no constraint (a negated part). Proximity implies AND; an OR needs one
     leaf of any of its children, so its clause is the union of theirs.
     """
-    if isinstance(node, LEAF_TYPES):
-        return [frozenset((leaf_ids[node],))]
-    if isinstance(node, Not):
-        return None
-    if isinstance(node, Scope):
-        return required(node.child, leaf_ids)
-    if isinstance(node, Or):
-        parts = [required(c, leaf_ids) for c in node.children]
-        if any(not p for p in parts):
+    match node:
+        case Term() | Prefix() | Entity():
+            return [frozenset((leaf_ids[node],))]
+        case Not():
             return None
-        return [frozenset().union(*(c for p in parts if p for c in p))]
-    sides = node.children if isinstance(node, And) else (node.left, node.right)
-    return [c for side in sides for c in (required(side, leaf_ids) or ())]
+        case Scope():
+            return required(node.child, leaf_ids)
+        case Or():
+            parts = [required(c, leaf_ids) for c in node.children]
+            if any(not p for p in parts):
+                return None
+            return [frozenset().union(*(c for p in parts if p for c in p))]
+        case And() | Near() | Within():
+            return [c for side in children(node) for c in (required(side, leaf_ids) or ())]
+        case _:
+            assert_never(node)
 
 
 @dataclass(frozen=True)

