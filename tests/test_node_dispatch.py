@@ -23,7 +23,7 @@ from bench.baseline import Translator, _has_not
 from bot.dryrun import _forms
 from bot.matching import cost, engine, plan, query, summary
 from bot.matching.analysis import analyze
-from bot.matching.evaluator import Evaluator
+from bot.matching.evaluator import Evaluator, RawWitness, Span
 from bot.matching.query import (
     And,
     Entity,
@@ -94,7 +94,7 @@ def _doc() -> Any:
 
 def _evaluate(node: Any) -> object:
     """Every term occurs (at the text's first word), so AND looks at all its children."""
-    span = ("text", 0, 1, (("t", "text", 0, 1),))
+    span = Span("text", 0, 1, (RawWitness("t", "text", 0, 1),))
     return Evaluator(_doc(), lambda leaf: [span]).holds(node)
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from operator import itemgetter
 from types import MappingProxyType
-from typing import Any, assert_never
+from typing import Any, NamedTuple, assert_never
 
 import ahocorasick
 
@@ -208,22 +208,25 @@ class Engine:
     def _fired(self, state: _DocState) -> list[int]:
         """Indexes of the rules that hold, decided from the leaves' masks (see plan.py)."""
         layout = Layout.of(state.analyzed)
-        F, S, P, C, present = self._masks(state, layout)
+        masks = self._masks(state, layout)
+        field_bits, sentence_bits, paragraph_bits = masks.fields, masks.sentences, masks.paragraphs
+        token_bits, units = masks.tokens, layout.units
         plans = self._plans
-        exprs, units = plans.exprs, layout.units
-        nears = plans.near_list
+        exprs, nears = plans.exprs, plans.near_list
 
         def near(k: int) -> bool:
             return state.evaluator.holds(nears[k]) is not None
 
-        possible = plans.possible(present)
+        possible = plans.possible(masks.present)
         # Conjunctions hold exactly when possible; the others are checked one by one.
         fired = rule_indexes(possible & plans.cnf)
         checked = rule_indexes(possible & ~plans.cnf)
         for index in checked:
             expr = exprs[index]
             if expr is not None:
-                if expr(F, S, P, units, near, C, near_covers):
+                if expr(
+                    field_bits, sentence_bits, paragraph_bits, units, near, token_bits, near_covers
+                ):
                     fired.append(index)
             elif state.evaluator.holds(self._compiled[index].node) is not None:
                 fired.append(index)
@@ -231,12 +234,11 @@ class Engine:
             fired.sort()
         return fired
 
-    def _masks(
-        self, state: _DocState, layout: Layout
-    ) -> tuple[list[int], list[int], list[int], list[int], list[int]]:
-        """Per leaf id: F, S, P and C masks (see plan.py), and the ids of present leaves."""
+    def _masks(self, state: _DocState, layout: Layout) -> _LeafMasks:
+        """Per leaf id its field, sentence, paragraph and token masks (see plan.py)."""
         count = self._plans.leaf_count
-        F, S, P, C = [0] * count, [0] * count, [0] * count, [0] * count
+        field_bits, sentence_bits = [0] * count, [0] * count
+        paragraph_bits, token_bits = [0] * count, [0] * count
         present: list[int] = []
         pending: set[int] = set()
         lit_leaves, unit_literals, deny = self._lit_leaves, self._unit_literals, self._deny_leaves
@@ -246,27 +248,28 @@ class Engine:
             if not lids:
                 continue
             if lit_id in unit_literals:
-                f, s, p = layout.masks(places)
+                in_fields, in_sentences, in_paragraphs = layout.masks(places)
             else:
-                f, s, p = field_mask(places), 0, 0
-            c = layout.cover(places) if lit_id in near_literals else 0
+                in_fields, in_sentences, in_paragraphs = field_mask(places), 0, 0
+            covered = layout.cover(places) if lit_id in near_literals else 0
             for lid in lids:
                 if lid in deny:
                     pending.add(lid)  # its names may sit inside deny phrases: see its spans
                     continue
-                if not F[lid]:
+                if not field_bits[lid]:
                     present.append(lid)
-                F[lid] |= f
-                S[lid] |= s
-                P[lid] |= p
-                C[lid] |= c
+                field_bits[lid] |= in_fields
+                sentence_bits[lid] |= in_sentences
+                paragraph_bits[lid] |= in_paragraphs
+                token_bits[lid] |= covered
         for lid in pending:
             spans = state.occurrences(self._leaves[lid])
             if spans:
-                F[lid], S[lid], P[lid] = layout.masks(sp[:3] for sp in spans)
-                C[lid] = layout.cover(sp[:3] for sp in spans)
+                places = [(sp.field, sp.start, sp.end) for sp in spans]
+                field_bits[lid], sentence_bits[lid], paragraph_bits[lid] = layout.masks(places)
+                token_bits[lid] = layout.cover(places)
                 present.append(lid)
-        return F, S, P, C, present
+        return _LeafMasks(field_bits, sentence_bits, paragraph_bits, token_bits, present)
 
     def _scan(self, analyzed: Analyzed) -> dict[int, list[tuple[Field, int, int]]]:
         """One automaton pass: literal id -> (field, first token, end token) occurrences."""
@@ -301,7 +304,7 @@ class Engine:
         """Where `leaf` occurs in a scanned document, entity names inside deny phrases left out."""
         spans = _leaf_spans(leaf, self._leaf_literals[leaf], found)
         if isinstance(leaf, Entity) and (deny := self._deny.get((leaf.kind, leaf.code))):
-            spans = [s for s in spans if not _covered(s[0], s[1], s[2], deny, found)]
+            spans = [s for s in spans if not _covered(s.field, s.start, s.end, deny, found)]
         return spans
 
     def countries(
@@ -317,6 +320,16 @@ class Engine:
                     if not (deny and _covered(field, lo, hi, deny, found)):
                         out.setdefault(code, []).append((field, lo))
         return out
+
+
+class _LeafMasks(NamedTuple):
+    """One document's masks per leaf id (see plan.py) and the ids of the leaves present."""
+
+    fields: list[int]
+    sentences: list[int]
+    paragraphs: list[int]
+    tokens: list[int]
+    present: list[int]
 
 
 class _DocState:
@@ -373,9 +386,9 @@ class _DocState:
         sentence can be carried by fewer of its terms than it holds; what the act layer
         ranks and what the explanation shows is the sentence's whole evidence.
         """
-        raw: set[RawWitness] = {w for span in spans for w in span[3]}
+        raw: set[RawWitness] = {w for span in spans for w in span.witnesses}
         fields = self.analyzed.fields
-        carried = {(w[1], fields[w[1]].sentence_of[w[2]]) for w in raw}
+        carried = {(w.field, fields[w.field].sentence_of[w.start]) for w in raw}
         for leaf in self.engine.asserted(key, node):
             for field, lo, _hi, found in self.occurrences(leaf):
                 if (field, fields[field].sentence_of[lo]) in carried:
@@ -509,8 +522,9 @@ def _leaf_spans(
         for occ in found.get(lit_id, ()):
             if occ not in seen:
                 seen.add(occ)
-                spans.append((occ[0], occ[1], occ[2], ((label, occ[0], occ[1], occ[2]),)))
-    spans.sort(key=lambda s: (s[0], s[1], s[2]))  # the evaluator bisects by (field, start)
+                field, lo, hi = occ
+                spans.append(Span(field, lo, hi, (RawWitness(label, field, lo, hi),)))
+    spans.sort(key=_EXTENT)  # the evaluator bisects by (field, start)
     return spans
 
 
@@ -536,7 +550,8 @@ def _intern(node: Node, table: dict[Node, Node]) -> Node:
     return table.setdefault(node, node)
 
 
-_IN_FIELD = itemgetter(2, 3, 0)
+_IN_FIELD = itemgetter(2, 3, 0)  # RawWitness: (start, end, label)
+_EXTENT = itemgetter(0, 1, 2)  # Span: (field, start, end)
 
 
 def _witnesses(
@@ -544,8 +559,8 @@ def _witnesses(
 ) -> tuple[Witness, ...]:
     """Raw witnesses -> Witness with original offsets, deduplicated, in reading order."""
     # Title first, then text; within a field by (start, end, term): C-level sort keys.
-    title = [w for w in raw if w[1] == "title"]
-    text = [w for w in raw if w[1] != "title"]
+    title = [w for w in raw if w.field == "title"]
+    text = [w for w in raw if w.field != "title"]
     ordered = (sorted(title, key=_IN_FIELD) + sorted(text, key=_IN_FIELD))[:MAX_WITNESSES]
     out: list[Witness] = []
     for item in ordered:

@@ -22,7 +22,7 @@ from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from heapq import nsmallest
-from typing import ClassVar, assert_never
+from typing import ClassVar, NamedTuple, assert_never
 
 from bot.matching.analysis import FIELDS, Analyzed
 from bot.matching.query import (
@@ -42,10 +42,28 @@ from bot.matching.query import (
 )
 from bot.models import Field
 
-# (label, field, first token, end token)
-RawWitness = tuple[str, Field, int, int]
-# (field, first token, end token, witnesses)
-Span = tuple[Field, int, int, tuple[RawWitness, ...]]
+
+class RawWitness(NamedTuple):
+    """One occurrence of a term, before it becomes a `Witness` with original offsets."""
+
+    label: str  # the term as written in the query
+    field: Field
+    start: int  # first token
+    end: int  # token after the last
+
+
+class Span(NamedTuple):
+    """What satisfied a node: a token range of one field and the occurrences inside it.
+
+    A NamedTuple, not a dataclass: spans are made and compared by the thousand per
+    document, and a tuple's creation, hashing and sorting are the cheapest there are."""
+
+    field: Field
+    start: int  # first token
+    end: int  # token after the last
+    witnesses: tuple[RawWitness, ...]
+
+
 # None = whole document; otherwise one field and a token range [lo, hi) in it.
 Region = tuple[Field, int, int] | None
 Result = list[Span] | None  # None: false; []: true without positional evidence (NOT)
@@ -115,10 +133,10 @@ class Evaluator:
         """The spans (sorted by field and start) that lie inside `region`, by bisection."""
         keys = self.keys.get(id(every))
         if keys is None:
-            keys = self.keys[id(every)] = [(s[0], s[1]) for s in every]
+            keys = self.keys[id(every)] = [(s.field, s.start) for s in every]
         field, lo, hi = region
         first, last = bisect_left(keys, (field, lo)), bisect_left(keys, (field, hi))
-        return [s for s in every[first:last] if s[2] <= hi]
+        return [s for s in every[first:last] if s.end <= hi]
 
     def eval_or(self, node: Or, region: Region, joined: int | None) -> Result:
         out: list[Span] = []
@@ -133,7 +151,7 @@ class Evaluator:
             # alternatives ((a NEAR/5 b) | (a NEAR/6 b)) are one candidate, not many.
             first: dict[tuple[Field, int, int], Span] = {}
             for span in out:
-                first.setdefault(span[:3], span)
+                first.setdefault((span.field, span.start, span.end), span)
             out = list(first.values())
         return out if found else None
 
@@ -180,9 +198,9 @@ class Evaluator:
             found = True
             spans = left + right
             if joined is not None and spans:
-                lo = min(s[1] for s in spans)
-                hi = max(s[2] for s in spans)
-                out.append((unit[0], lo, hi, tuple(w for s in spans for w in s[3])))
+                lo = min(s.start for s in spans)
+                hi = max(s.end for s in spans)
+                out.append(Span(unit[0], lo, hi, tuple(w for s in spans for w in s.witnesses)))
             else:
                 out.extend(spans)
         return out if found else None
@@ -225,13 +243,13 @@ class Evaluator:
             return cached
         groups: dict[tuple[Field, int], list[Span]] = {}
         for span in self.occurrences(leaf):
-            ft = self.doc.fields[span[0]]
+            ft = self.doc.fields[span.field]
             owner = ft.sentence_of if unit == "s" else ft.paragraph_of
             ranges = ft.sentence_tokens if unit == "s" else ft.paragraph_tokens
-            index = owner[span[1]]
+            index = owner[span.start]
             lo, hi = ranges[index]
-            if lo <= span[1] and span[2] <= hi:
-                groups.setdefault((span[0], index), []).append(span)
+            if lo <= span.start and span.end <= hi:
+                groups.setdefault((span.field, index), []).append(span)
         self.grouped[(id(leaf), unit)] = groups
         return groups
 
@@ -274,8 +292,9 @@ class Evaluator:
         # The side with fewer occurrences names fewer units to try.
         side = min(sides, key=lambda ls: sum(len(self.occurrences(leaf)) for leaf in ls))
         if region is None:
-            return {(s[0], s[1]) for leaf in side for s in self.occurrences(leaf)}
-        return {(s[0], s[1]) for leaf in side for s in self.leaf_in(self.occurrences(leaf), region)}
+            return {(s.field, s.start) for leaf in side for s in self.occurrences(leaf)}
+        inside = (self.leaf_in(self.occurrences(leaf), region) for leaf in side)
+        return {(s.field, s.start) for spans in inside for s in spans}
 
     def eval_near(self, node: Near, region: Region) -> Result:
         left = self.eval(node.left, region, node.distance)
@@ -311,22 +330,22 @@ def _join_near(left: list[Span], right: list[Span], distance: int) -> list[Span]
     (a running maximum of ends per field). The two neighbours on each side by start are
     kept too: they give the tightest merged spans, which nested NEAR and AND build on.
     """
-    ordered = sorted(right, key=lambda s: (s[0], s[1]))
-    keys = [(s[0], s[1]) for s in ordered]
+    ordered = sorted(right, key=_place)
+    keys = [(s.field, s.start) for s in ordered]
     furthest = _furthest_reach(ordered)
     out: list[Span] = []
     append = out.append
     for a in left:
-        field, lo, hi = a[0], a[1], a[2]
+        field, lo, hi, seen = a
         at = bisect_left(keys, (field, lo))
         first = at - 2 if at >= 2 else 0
         for b in ordered[first : at + 2]:
-            if b[0] == field and max(b[1] - hi + 1, lo - b[2] + 1, 0) <= distance:
-                append((field, min(lo, b[1]), max(hi, b[2]), a[3] + b[3]))
-        if first > 0 and ordered[at - 1][0] == field:
+            if b.field == field and max(b.start - hi + 1, lo - b.end + 1, 0) <= distance:
+                append(Span(field, min(lo, b.start), max(hi, b.end), seen + b.witnesses))
+        if first > 0 and ordered[at - 1].field == field:
             b = ordered[furthest[at - 1]]
-            if furthest[at - 1] < first and lo - b[2] + 1 <= distance:
-                append((field, b[1], max(hi, b[2]), a[3] + b[3]))
+            if furthest[at - 1] < first and lo - b.end + 1 <= distance:
+                append(Span(field, b.start, max(hi, b.end), seen + b.witnesses))
     return out
 
 
@@ -335,9 +354,9 @@ def _furthest_reach(ordered: list[Span]) -> list[int]:
     same field up to it (spans sorted by field and start)."""
     best: list[int] = []
     for index, span in enumerate(ordered):
-        if index and ordered[index - 1][0] == span[0]:
+        if index and ordered[index - 1].field == span.field:
             prev = best[-1]
-            best.append(index if span[2] > ordered[prev][2] else prev)
+            best.append(index if span.end > ordered[prev].end else prev)
         else:
             best.append(index)
     return best
@@ -351,4 +370,8 @@ def _best(spans: list[Span]) -> list[Span]:
 
 
 def _tightness(span: Span) -> tuple[int, int]:
-    return (span[2] - span[1], span[1])
+    return (span.end - span.start, span.start)
+
+
+def _place(span: Span) -> tuple[Field, int]:
+    return (span.field, span.start)
