@@ -335,17 +335,18 @@ def _join_near(left: list[Span], right: list[Span], distance: int) -> list[Span]
     furthest = _furthest_reach(ordered)
     out: list[Span] = []
     append = out.append
+    new = tuple.__new__  # Span(...) runs a Python-level __new__: twice the cost here
     for a in left:
         field, lo, hi, seen = a
         at = bisect_left(keys, (field, lo))
         first = at - 2 if at >= 2 else 0
         for b in ordered[first : at + 2]:
             if b.field == field and max(b.start - hi + 1, lo - b.end + 1, 0) <= distance:
-                append(Span(field, min(lo, b.start), max(hi, b.end), seen + b.witnesses))
+                append(new(Span, (field, min(lo, b.start), max(hi, b.end), seen + b.witnesses)))
         if first > 0 and ordered[at - 1].field == field:
             b = ordered[furthest[at - 1]]
             if furthest[at - 1] < first and lo - b.end + 1 <= distance:
-                append(Span(field, b.start, max(hi, b.end), seen + b.witnesses))
+                append(new(Span, (field, b.start, max(hi, b.end), seen + b.witnesses)))
     return out
 
 
