@@ -117,7 +117,7 @@ class Engine:
             self._automaton.add_word(lit.key, (lit_id, len(lit.key) - 1, lit.width))
         if literals.items:
             self._automaton.make_automaton()
-        self._anchor_leaves: dict[int, list[list[Leaf]]] = {}
+        self._anchor_leaves: dict[Within, list[list[Leaf]]] = {}
         self._asserted: dict[str, tuple[Leaf, ...]] = {}  # rule key -> its asserted terms
         self.rules: Mapping[str, Rule] = MappingProxyType({c.rule.key: c.rule for c in compiled})
         # Leaves numbered for the per-document masks; plans decide which rules fire.
@@ -372,13 +372,13 @@ class _DocState:
             verdict = None
             if result is not None and rule.act is not None:
                 witnesses = _witnesses(
-                    self.analyzed, self.evidence(rule.key, compiled.node, result), self.made
+                    self.analyzed, self.raw_witnesses(rule.key, compiled.node, result), self.made
                 )
                 verdict = self.acts.accept(rule.act, witnesses)
             self.verdicts[rule.key] = verdict
         return self.verdicts[rule.key]
 
-    def evidence(self, key: str, node: Node, spans: list[Span]) -> set[RawWitness]:
+    def raw_witnesses(self, key: str, node: Node, spans: list[Span]) -> set[RawWitness]:
         """The raw witnesses of a rule that holds: those of its spans, and every other
         occurrence of its asserted terms in the sentences those spans touch.
 
@@ -400,7 +400,7 @@ class _DocState:
         result = self.evaluator.holds(node)
         if result is None:
             raise RuntimeError(f"rule {rule.key} was reported as a match but does not hold")
-        witnesses = _witnesses(self.analyzed, self.evidence(rule.key, node, result), self.made)
+        witnesses = _witnesses(self.analyzed, self.raw_witnesses(rule.key, node, result), self.made)
         if rule.act is not None and rule.key in self.verdicts:
             verdict = self.verdicts[rule.key]
         else:
@@ -420,13 +420,13 @@ class _DocState:
 
 
 def _occurrences(engine: Engine, found: Found) -> Callable[[Leaf], list[Span]]:
-    """A leaf's spans in the scanned document, cached by id (leaves are interned)."""
-    cache: dict[int, list[Span]] = {}
+    """A leaf's spans in the scanned document, cached per leaf."""
+    cache: dict[Leaf, list[Span]] = {}
 
     def occurrences(leaf: Leaf) -> list[Span]:
-        spans = cache.get(id(leaf))
+        spans = cache.get(leaf)
         if spans is None:
-            spans = cache[id(leaf)] = engine.occurrences(leaf, found)
+            spans = cache[leaf] = engine.occurrences(leaf, found)
         return spans
 
     return occurrences

@@ -77,14 +77,16 @@ class Evaluator:
 
     doc: Analyzed
     occurrences: Callable[[Term | Prefix | Entity], list[Span]]  # sorted by (field, start)
-    # id(Within node) -> the leaves of each anchored side; shareable across documents
-    anchor_leaves: dict[int, list[list[Term | Prefix | Entity]]] = field(default_factory=dict)
-    # id(node), or (id(node), NEAR distance) -> result over the whole document; ids are
-    # stable while the engine lives
-    memo: dict[int | tuple[int, int], Result] = field(default_factory=dict)
-    keys: dict[int, list[tuple[Field, int]]] = field(default_factory=dict)  # see leaf_in
-    # (id(leaf), unit) -> (field, unit index) -> the leaf's spans wholly inside that unit
-    grouped: dict[tuple[int, str], dict[tuple[Field, int], list[Span]]] = field(
+    # Within node -> the leaves of each anchored side; shareable across documents
+    anchor_leaves: dict[Within, list[list[Term | Prefix | Entity]]] = field(default_factory=dict)
+    # node, or (node, NEAR distance) -> result over the whole document (nodes hash once:
+    # query._cached_hash; the engine's are interned, so a lookup hits by identity)
+    memo: dict[Node | tuple[Node, int], Result] = field(default_factory=dict)
+    # id(occurrence list) -> its (field, start) keys, see leaf_in: lists cannot be keys,
+    # and every list asked about is held by `occurrences`' cache as long as this evaluator
+    keys: dict[int, list[tuple[Field, int]]] = field(default_factory=dict)
+    # (leaf, unit) -> (field, unit index) -> the leaf's spans wholly inside that unit
+    grouped: dict[tuple[Term | Prefix | Entity, str], dict[tuple[Field, int], list[Span]]] = field(
         default_factory=dict
     )
     # Whole-document /s and /p between terms and ORs of terms take the grouped path;
@@ -100,7 +102,7 @@ class Evaluator:
         if region is None:
             # Rules share sub-queries (the engine interns equal subtrees), and an OR may
             # repeat one inside NEAR: evaluate each (node, NEAR distance) once per document.
-            key = id(node) if joined is None else (id(node), joined)
+            key = node if joined is None else (node, joined)
             if key in self.memo:
                 return self.memo[key]
             result = self.compute(node, None, joined)
@@ -238,7 +240,7 @@ class Evaluator:
         self, leaf: Term | Prefix | Entity, unit: str
     ) -> dict[tuple[Field, int], list[Span]]:
         """One term's occurrences by containing unit (cached per document)."""
-        cached = self.grouped.get((id(leaf), unit))
+        cached = self.grouped.get((leaf, unit))
         if cached is not None:
             return cached
         groups: dict[tuple[Field, int], list[Span]] = {}
@@ -250,7 +252,7 @@ class Evaluator:
             lo, hi = ranges[index]
             if lo <= span.start and span.end <= hi:
                 groups.setdefault((span.field, index), []).append(span)
-        self.grouped[(id(leaf), unit)] = groups
+        self.grouped[(leaf, unit)] = groups
         return groups
 
     def units(self, node: Within, region: Region) -> list[tuple[Field, int, int]]:
@@ -283,10 +285,10 @@ class Evaluator:
         """Token positions of the terms of an anchored side inside the region (None: every
         unit may do). Inside a region only that region's occurrences are looked at
         (bisection): a /s chain tried unit by unit stays linear in the document."""
-        sides = self.anchor_leaves.get(id(node))
+        sides = self.anchor_leaves.get(node)
         if sides is None:
             sides = [leaves(side) for side in (node.left, node.right) if anchored(side)]
-            self.anchor_leaves[id(node)] = sides
+            self.anchor_leaves[node] = sides
         if not sides:
             return None
         # The side with fewer occurrences names fewer units to try.

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, assert_never
 
@@ -42,6 +42,19 @@ MIN_PREFIX = 3
 ENTITY_KINDS = ("country", "body", "name", "program")
 
 
+def _cached_hash(node: Any) -> int:
+    """A node's hash, computed once: trees are deep, and caches (the evaluator's memo, the
+    engine's interning, each document's occurrences) key nodes themselves. Equal nodes
+    hash alike; a dict lookup checks identity before equality, so an interned node hits
+    at once."""
+    state = node.__dict__
+    found = state.get("_hash")
+    if found is None:
+        values = (getattr(node, f.name) for f in fields(node))
+        found = state["_hash"] = hash((type(node).__name__, *values))
+    return int(found)
+
+
 @dataclass(frozen=True)
 class Term:
     """A word or an exact phrase (a bare word with punctuation is a phrase too: U.S.)."""
@@ -49,6 +62,7 @@ class Term:
     text: str  # as written, without quotes
     words: tuple[str, ...]  # normalised tokens
     quoted: bool = False
+    __hash__ = _cached_hash
 
     @cached_property  # read for every witness and explanation
     def label(self) -> str:
@@ -62,6 +76,7 @@ class Prefix:
 
     text: str  # as written, with the '*'
     stem: str  # normalised
+    __hash__ = _cached_hash
 
     @cached_property  # read for every witness and explanation
     def label(self) -> str:
@@ -75,6 +90,7 @@ class Entity:
 
     kind: str
     code: str
+    __hash__ = _cached_hash
 
     @cached_property  # read for every witness and explanation
     def label(self) -> str:
@@ -89,6 +105,7 @@ class And:
     """All children hold."""
 
     children: tuple[Node, ...]
+    __hash__ = _cached_hash
 
 
 @dataclass(frozen=True)
@@ -96,6 +113,7 @@ class Or:
     """At least one child holds."""
 
     children: tuple[Node, ...]
+    __hash__ = _cached_hash
 
 
 @dataclass(frozen=True)
@@ -103,6 +121,7 @@ class Not:
     """The child does not hold (in the enclosing scope)."""
 
     child: Node
+    __hash__ = _cached_hash
 
 
 @dataclass(frozen=True)
@@ -112,6 +131,7 @@ class Near:
     left: Node
     right: Node
     distance: int
+    __hash__ = _cached_hash
 
 
 @dataclass(frozen=True)
@@ -121,6 +141,7 @@ class Within:
     left: Node
     right: Node
     unit: Literal["s", "p"]
+    __hash__ = _cached_hash
 
 
 @dataclass(frozen=True)
@@ -129,6 +150,7 @@ class Scope:
 
     field: Field
     child: Node
+    __hash__ = _cached_hash
 
 
 Leaf = Term | Prefix | Entity
@@ -355,7 +377,7 @@ class _Parser:
         self.depth = 0
         self.count = 0
         self.expanded: dict[str, Node] = {}
-        self.heights: dict[int, int] = {}  # id(node) -> levels below and including it
+        self.heights: dict[Node, int] = {}  # node -> levels below and including it
 
     def error(self, message: str, expected: str, pos: int | None = None) -> QuerySyntaxError:
         return QuerySyntaxError(
@@ -390,13 +412,13 @@ class _Parser:
                 f"at most {MAX_DEPTH} levels of parentheses, NOT and chained NEAR, /s or /p",
                 pos,
             )
-        self.heights[id(node)] = height
+        self.heights[node] = height
         return node
 
     def _height(self, node: Node) -> int:
         if isinstance(node, LEAF_TYPES):
             return 1
-        return self.heights.get(id(node)) or height_of(node)  # a term list's items
+        return self.heights.get(node) or height_of(node)  # a term list's items
 
     def enter(self, pos: int) -> None:
         self.depth += 1
@@ -571,17 +593,17 @@ class _Parser:
 
 def height_of(node: Node) -> int:
     """Levels of the tree from `node` down (a leaf: 1), without recursion."""
-    heights: dict[int, int] = {}
+    heights: dict[Node, int] = {}
     stack: list[tuple[Node, bool]] = [(node, False)]
     while stack:
         current, done = stack.pop()
         below = children(current)
         if done or not below:
-            heights[id(current)] = 1 + max((heights[id(c)] for c in below), default=0)
+            heights[current] = 1 + max((heights[c] for c in below), default=0)
         else:
             stack.append((current, True))
             stack.extend((c, False) for c in below)
-    return heights[id(node)]
+    return heights[node]
 
 
 def anchored(node: Node) -> bool:

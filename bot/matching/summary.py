@@ -53,7 +53,7 @@ class _Shared:
     highlights: tuple[tuple[int, int], ...]
     countries: tuple[str, ...]
     explainer: _Explainer
-    explained: dict[int, str]  # id(node) -> explanation (nodes outlive the summarizer)
+    explained: dict[Node, str]  # node -> explanation
 
 
 class Summarizer:
@@ -97,7 +97,7 @@ class Summarizer:
         shared = self._shared.get(ids)
         if shared is None or shared.witnesses != witnesses:
             shared = self._shared[ids] = self._share(witnesses, verdict)
-        explanation = shared.explained.get(id(node))
+        explanation = shared.explained.get(node)
         if explanation is None:
             explained = None
             if verdict is not None and verdict.new:
@@ -105,7 +105,7 @@ class Summarizer:
             if explained is None:
                 explained = shared.explainer.explain(node, None) or ""
             explanation = in_words(explained, verdict)
-            shared.explained[id(node)] = explanation
+            shared.explained[node] = explanation
         return shared.countries, shared.summary, shared.highlights, explanation
 
     def _share(self, witnesses: tuple[Witness, ...], verdict: Verdict | None) -> _Shared:
