@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from operator import itemgetter
 from types import MappingProxyType
-from typing import Any, NamedTuple, assert_never
+from typing import NamedTuple, assert_never
 
 import ahocorasick
 
@@ -28,7 +28,7 @@ from bot.errors import QuerySyntaxError
 from bot.matching.acts import DocActs, Judge, Verdict
 from bot.matching.analysis import Analyzed, analyze
 from bot.matching.evaluator import Evaluator, RawWitness, Span
-from bot.matching.lazy import LazyMatch
+from bot.matching.lazy import Evidence, LazyMatch
 from bot.matching.lexicon import load_lexicon
 from bot.matching.plan import Layout, Plans, field_mask, near_covers, rule_indexes
 from bot.matching.query import (
@@ -395,7 +395,7 @@ class _DocState:
                     raw.update(found)
         return raw
 
-    def details(self, rule: Rule, node: Node) -> dict[str, Any]:
+    def evidence_of(self, rule: Rule, node: Node) -> Evidence:
         """The evidence of a rule that fired: witnesses, countries, summary, explanation."""
         result = self.evaluator.holds(node)
         if result is None:
@@ -408,15 +408,15 @@ class _DocState:
         countries, summary, highlights, explanation = self.summarizer.details(
             node, witnesses, verdict
         )
-        return {
-            "witnesses": witnesses,
-            "countries": countries,
-            "summary": summary,
-            "highlights": highlights,
-            "explanation": explanation,
-            "actors": verdict.actors if verdict else (),
-            "targets": verdict.targets if verdict else (),
-        }
+        return Evidence(
+            witnesses,
+            countries,
+            summary,
+            highlights,
+            explanation,
+            verdict.actors if verdict else (),
+            verdict.targets if verdict else (),
+        )
 
 
 def _occurrences(engine: Engine, found: Found) -> Callable[[Leaf], list[Span]]:

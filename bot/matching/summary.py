@@ -22,7 +22,7 @@ from bot.matching.query import (
     Within,
 )
 from bot.matching.text import words
-from bot.models import Field, Match, Rule, Witness
+from bot.models import Field, Witness
 
 SUMMARY_LIMIT = 400
 MAX_SENTENCES = 3
@@ -31,17 +31,6 @@ ELLIPSIS = "…"
 SentenceKey = tuple[Field, int]
 # countries, summary, highlights, explanation
 Details = tuple[tuple[str, ...], str, tuple[tuple[int, int], ...], str]
-
-
-def build_match(
-    rule: Rule,
-    node: Node,
-    doc: Analyzed,
-    witnesses: tuple[Witness, ...],
-    countries: Mentions,
-) -> Match:
-    """Assemble the Match: summary with highlights, explanation and ranked countries."""
-    return Summarizer(doc, lambda: countries).build(rule, node, witnesses)
 
 
 @dataclass(frozen=True)
@@ -57,7 +46,7 @@ class _Shared:
 
 
 class Summarizer:
-    """Builds the Matches of one document; matches with equal witnesses share the work.
+    """Builds the evidence of one document's matches; equal witnesses share the work.
 
     Many rules fire on the same evidence (a country and a measure word), and everything
     but the explanation depends only on the witnesses, so it is computed once per set.
@@ -73,20 +62,6 @@ class Summarizer:
         self._summaries: dict[tuple[tuple[SentenceKey, ...], tuple[int, ...]], tuple[
             tuple[Witness, ...], str, tuple[tuple[int, int], ...]]] = {}  # fmt: skip
         self._ranked: dict[tuple[tuple[SentenceKey, ...], tuple[str, ...]], tuple[str, ...]] = {}
-
-    def build(self, rule: Rule, node: Node, witnesses: tuple[Witness, ...]) -> Match:
-        """The Match of `rule` (parsed as `node`) carried by `witnesses`."""
-        countries, summary, highlights, explanation = self.details(node, witnesses)
-        return Match(
-            rule_key=rule.key,
-            rule_name=rule.name,
-            doc_id=self.doc.doc.id,
-            witnesses=witnesses,
-            countries=countries,
-            summary=summary,
-            highlights=highlights,
-            explanation=explanation,
-        )
 
     def details(
         self, node: Node, witnesses: tuple[Witness, ...], verdict: Verdict | None = None
