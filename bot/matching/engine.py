@@ -405,15 +405,13 @@ class _DocState:
             verdict = self.verdicts[rule.key]
         else:
             verdict = self.acts.lead(witnesses)
-        countries, summary, highlights, explanation = self.summarizer.details(
-            node, witnesses, verdict
-        )
+        details = self.summarizer.details(node, witnesses, verdict)
         return Evidence(
             witnesses,
-            countries,
-            summary,
-            highlights,
-            explanation,
+            details.countries,
+            details.summary,
+            details.highlights,
+            details.explanation,
             verdict.actors if verdict else (),
             verdict.targets if verdict else (),
         )

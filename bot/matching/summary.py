@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import assert_never
+from typing import NamedTuple, assert_never
 
 from bot.matching.acts import Verdict
 from bot.matching.analysis import Analyzed
@@ -29,8 +29,15 @@ MAX_SENTENCES = 3
 ELLIPSIS = "…"
 
 SentenceKey = tuple[Field, int]
-# countries, summary, highlights, explanation
-Details = tuple[tuple[str, ...], str, tuple[tuple[int, int], ...], str]
+
+
+class Details(NamedTuple):
+    """What the summarizer adds to a match's witnesses."""
+
+    countries: tuple[str, ...]
+    summary: str
+    highlights: tuple[tuple[int, int], ...]  # offsets into `summary`
+    explanation: str
 
 
 @dataclass(frozen=True)
@@ -66,7 +73,7 @@ class Summarizer:
     def details(
         self, node: Node, witnesses: tuple[Witness, ...], verdict: Verdict | None = None
     ) -> Details:
-        """(countries, summary, highlights, explanation) of a match carried by `witnesses`;
+        """The countries, summary, highlights and explanation of a match carried by `witnesses`;
         `verdict` (the act layer's) names the act sentence, which leads, and its roles."""
         ids = (*map(id, witnesses), verdict)
         shared = self._shared.get(ids)
@@ -81,7 +88,7 @@ class Summarizer:
                 explained = shared.explainer.explain(node, None) or ""
             explanation = in_words(explained, verdict)
             shared.explained[node] = explanation
-        return shared.countries, shared.summary, shared.highlights, explanation
+        return Details(shared.countries, shared.summary, shared.highlights, explanation)
 
     def _share(self, witnesses: tuple[Witness, ...], verdict: Verdict | None) -> _Shared:
         chosen = rank_sentences(witnesses, verdict.sentence if verdict else None)
