@@ -14,6 +14,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import assert_never
 
 from bot.matching.query import (
     And,
@@ -26,6 +27,7 @@ from bot.matching.query import (
     Scope,
     Term,
     Within,
+    children,
     parse_query,
 )
 from bot.matching.text import fold, paragraph_spans, sentence_spans, words
@@ -112,14 +114,17 @@ class Translator:
         """One compiled regex for a leaf (shared between rules, like a real translator would)."""
         key = repr(leaf)
         if key not in self.cache:
-            if isinstance(leaf, Term):
-                body = _phrase(leaf.words)
-            elif isinstance(leaf, Prefix):
-                body = re.escape(leaf.stem) + r"\w*"
-            else:
-                names = {words(n) for n in self.resolver.names(leaf.kind, leaf.code)}
-                alts = sorted((_phrase(n) for n in names if n), key=len, reverse=True)
-                body = "(?:" + "|".join(alts) + ")"
+            match leaf:
+                case Term():
+                    body = _phrase(leaf.words)
+                case Prefix():
+                    body = re.escape(leaf.stem) + r"\w*"
+                case Entity():
+                    names = {words(n) for n in self.resolver.names(leaf.kind, leaf.code)}
+                    alts = sorted((_phrase(n) for n in names if n), key=len, reverse=True)
+                    body = "(?:" + "|".join(alts) + ")"
+                case _:
+                    assert_never(leaf)
             self.cache[key] = re.compile(r"(?<!\w)" + body + r"(?!\w)")
         return self.cache[key]
 
@@ -135,24 +140,28 @@ class Translator:
 
     def check(self, node: Node) -> Check:
         """A predicate over a list of regions: does the node hold there."""
-        if isinstance(node, Term | Prefix | Entity):
-            pat = self.pattern(node)
-            return lambda rs: any(pat.search(r.text) for r in rs)
-        if isinstance(node, And):
-            parts = [self.check(c) for c in node.children]
-            return lambda rs: all(p(rs) for p in parts)
-        if isinstance(node, Or):
-            parts = [self.check(c) for c in node.children]
-            return lambda rs: any(p(rs) for p in parts)
-        if isinstance(node, Not):
-            inner = self.check(node.child)
-            return lambda rs: not inner(rs)
-        if isinstance(node, Scope):
-            inner, name = self.check(node.child), node.field
-            return lambda rs: inner([r for r in rs if r.field == name])
-        if isinstance(node, Within):
-            return self._within(node)
-        return self._near(node)
+        match node:
+            case Term() | Prefix() | Entity():
+                pat = self.pattern(node)
+                return lambda rs: any(pat.search(r.text) for r in rs)
+            case And():
+                parts = [self.check(c) for c in node.children]
+                return lambda rs: all(p(rs) for p in parts)
+            case Or():
+                parts = [self.check(c) for c in node.children]
+                return lambda rs: any(p(rs) for p in parts)
+            case Not():
+                inner = self.check(node.child)
+                return lambda rs: not inner(rs)
+            case Scope():
+                inner, name = self.check(node.child), node.field
+                return lambda rs: inner([r for r in rs if r.field == name])
+            case Within():
+                return self._within(node)
+            case Near():
+                return self._near(node)
+            case _:
+                assert_never(node)
 
     def _within(self, node: Within) -> Check:
         left, right, unit = self.check(node.left), self.check(node.right), node.unit
@@ -201,15 +210,15 @@ class Translator:
 
 
 def _has_not(node: Node) -> bool:
-    if isinstance(node, Not):
-        return True
-    if isinstance(node, And | Or):
-        return any(_has_not(c) for c in node.children)
-    if isinstance(node, Scope):
-        return _has_not(node.child)
-    if isinstance(node, Near | Within):
-        return _has_not(node.left) or _has_not(node.right)
-    return False
+    match node:
+        case Not():
+            return True
+        case Term() | Prefix() | Entity():
+            return False
+        case And() | Or() | Scope() | Near() | Within():
+            return any(_has_not(c) for c in children(node))
+        case _:
+            assert_never(node)
 
 
 @dataclass

@@ -216,6 +216,16 @@ def _floor_paired(engine: Engine, docs: Sequence[Document], budget: float) -> tu
     return done, floor_s, engine_s
 
 
+def _with_evidence(engine: Engine) -> Callable[[Document], None]:
+    """Match and build every match's evidence, as the pipeline does for those it stores."""
+
+    def run(d: Document) -> None:
+        for m in engine.match(d):
+            _ = m.summary
+
+    return run
+
+
 def _floor(engine: Engine) -> Callable[[Document], None]:
     """The floor of matching: read the document (normalise, tokenise, segment) and run
     the engine's automaton over it once; no rule is evaluated."""
@@ -230,7 +240,8 @@ def serve(articles: int) -> None:
     """One side of the before/after comparison (--serve): compiles and times on request.
 
     Reads lines from stdin: `compile N` (engine over the first N generated rules), `time
-    LO HI` (engine over articles LO..HI), `floor LO HI`; answers each with one line."""
+    LO HI` (engine over articles LO..HI), `floor LO HI`, `evidence LO HI` (matching and
+    every match's evidence); answers each with one line."""
     import sys
 
     resolver = load_gazetteer()
@@ -252,7 +263,8 @@ def serve(articles: int) -> None:
             print(time.perf_counter() - started, flush=True)
             continue
         assert engine is not None
-        fn = _matcher(engine) if verb == "time" else _floor(engine)
+        fns = {"time": _matcher, "floor": _floor, "evidence": _with_evidence}
+        fn = fns[verb](engine)
         lo, hi = int(numbers[0]), int(numbers[1])
         start = time.perf_counter()
         for d in docs[lo:hi]:

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, assert_never
 
 from bot.errors import UserInputError
 from bot.matching.cost import USER_LIMITS
@@ -120,16 +120,18 @@ def candidate_expression(node: Node, resolver: EntityResolver) -> str | None:
 def _forms(leaf: Leaf, resolver: EntityResolver) -> list[str]:
     """FTS5 phrases for a term: as normalised and as written (the index folds less);
     empty when one of them has nothing the index would see as a word."""
-    if isinstance(leaf, Term):
-        texts, star = [" ".join(leaf.words), leaf.text], ""
-    elif isinstance(leaf, Prefix):
-        texts, star = [leaf.stem, leaf.text.rstrip("*")], "*"
-    else:
-        assert isinstance(leaf, Entity)
-        try:
-            texts, star = list(resolver.names(leaf.kind, leaf.code)), ""
-        except KeyError:
-            return []
+    match leaf:
+        case Term():
+            texts, star = [" ".join(leaf.words), leaf.text], ""
+        case Prefix():
+            texts, star = [leaf.stem, leaf.text.rstrip("*")], "*"
+        case Entity():
+            try:
+                texts, star = list(resolver.names(leaf.kind, leaf.code)), ""
+            except KeyError:
+                return []
+        case _:
+            assert_never(leaf)
     if not texts or not all(any(ch.isalnum() for ch in text) for text in texts):
         return []
     return [_phrase(text) + star for text in texts]

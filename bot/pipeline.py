@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from bot.matching.lazy import explained
 from bot.models import Article, FeedEntry, Match, Recipient, Rule, Source
 
 if TYPE_CHECKING:
@@ -93,7 +94,9 @@ class Pipeline:
             # Nobody would see it: skip recording, and with it building the match's
             # summary, which costs far more than deciding that the rule fired.
             return 0
-        ids = self.store.record_match(article, match, recipients, rule.priority)
+        # The evidence (evaluator, act layer, summary) is built here, explicitly: the
+        # store is handed values only, and its INSERT reads no lazy field.
+        ids = self.store.record_match(article, explained(match), recipients, rule.priority)
         return len(ids)
 
     def _recipients(self, rule: Rule) -> list[Recipient]:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from bench.corpus import make_rules, make_world
 from bot.errors import QueryCostError, QuerySyntaxError
 from bot.matching.cost import PACK_LIMITS, USER_LIMITS, query_cost
-from bot.matching.evaluator import _join_near
+from bot.matching.evaluator import RawWitness, Span, _join_near
 from bot.matching.gazetteer import Gazetteer, load_gazetteer
 from bot.matching.packs import load_packs
 from bot.matching.query import MAX_DEPTH, parse_query
@@ -114,9 +114,9 @@ _spans = st.lists(
 )
 
 
-def _made(raw: list[tuple[str, int, int]], label: str) -> list[tuple[str, int, int, tuple]]:
+def _made(raw: list[tuple[str, int, int]], label: str) -> list[Span]:
     return sorted(
-        {(f, lo, lo + w, ((label, f, lo, lo + w),)) for f, lo, w in raw},
+        {Span(f, lo, lo + w, (RawWitness(label, f, lo, lo + w),)) for f, lo, w in raw},
         key=lambda s: (s[0], s[1], s[2]),
     )
 
@@ -132,7 +132,7 @@ def test_join_finds_a_near_pair_exactly_when_one_exists(
 ) -> None:
     left, right = _made(left_raw, "a"), _made(right_raw, "b")
     pairs = [(a, b) for a in left for b in right if a[0] == b[0] and _gap(a, b) <= distance]
-    joined = _join_near(left, right, distance)  # type: ignore[arg-type]
+    joined = _join_near(left, right, distance)
     assert bool(joined) == bool(pairs)
     assert len(joined) <= 5 * len(left)  # never all pairs
     for span in joined:

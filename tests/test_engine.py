@@ -299,6 +299,23 @@ def test_matches_are_plain_match_values_whose_details_are_filled_on_first_read()
         lazy.summary = "changed"  # type: ignore[misc]
 
 
+def test_evidence_is_built_once_when_asked_and_explained_is_a_plain_match() -> None:
+    from bot.matching.lazy import Evidence, explained
+
+    engine = engine_for("sanctions /s @country:BY")
+    doc = Document(id="d", title="", text="The EU renewed sanctions on Belarus.")
+    (lazy,) = engine.match(doc)
+    assert "_source" in vars(lazy) and "witnesses" not in vars(lazy)
+    evidence = lazy.evidence()
+    assert isinstance(evidence, Evidence) and lazy.evidence() is evidence
+    assert "_source" not in vars(lazy)  # the document's state is let go
+    assert evidence.summary == "The EU renewed sanctions on Belarus."
+    assert (evidence.actors, evidence.targets) == (("EU",), ("BY",))
+    plain = explained(lazy)
+    assert type(plain) is Match and plain == lazy and explained(plain) is plain
+    assert (plain.witnesses, plain.countries) == (evidence.witnesses, evidence.countries)
+
+
 PLAN_QUERIES = [
     '"asset freeze" NEAR/2 (Belarus OR "North Korea")',
     "(sanctions OR embargo) NEAR/1 @country:RU",

@@ -107,3 +107,29 @@ def test_same_story_from_a_second_outlet_gives_no_second_alert(parts: tuple) -> 
     assert len({v.story_id for v in views}) == 1
     detail = store.alert_view(views[0].id)
     assert detail is not None and ("Other outlet", copy.url) in detail.other_sources
+
+
+def test_the_store_is_handed_a_match_whose_evidence_is_built(
+    parts: tuple,  # type: ignore[type-arg]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """record_match gets a plain Match of values: reading its fields runs no evaluator."""
+    from bot.matching.lazy import LazyMatch
+    from bot.models import Match
+
+    store, registry, pipeline = parts
+    store.upsert_chat(12)
+    store.subscribe(12, registry.pack_ids())
+    handed: list[Match] = []
+    record = store.record_match
+
+    def spy(article, match, recipients, priority="normal"):  # type: ignore[no-untyped-def]
+        handed.append(match)
+        return record(article, match, recipients, priority)
+
+    monkeypatch.setattr(store, "record_match", spy)
+    assert pipeline.ingest(SOURCE, [BELARUS]).alerts >= 1
+    assert handed and all(type(m) is Match for m in handed)
+    assert all(not isinstance(m, LazyMatch) for m in handed)
+    assert any("satellite state" in m.summary for m in handed)
+    assert all("BY" in m.countries and m.witnesses for m in handed)

@@ -174,7 +174,8 @@ class DocActs:
 
     judge: Judge
     doc: Analyzed
-    _cache: dict[tuple[SentenceKey, int], SentenceAct] = field(default_factory=dict)
+    # (sentence, verb table) -> its act; tables hash by identity (one per verb list)
+    _cache: dict[tuple[SentenceKey, PhraseTable[bool]], SentenceAct] = field(default_factory=dict)
     _time_cache: dict[tuple[SentenceKey, date | None], list[TimeMark]] = field(default_factory=dict)
     _leads: dict[tuple[SentenceKey, ...], Verdict | None] = field(default_factory=dict)
     _casts: dict[tuple[SentenceKey, tuple[int, ...]], Cast] = field(default_factory=dict)
@@ -274,9 +275,9 @@ class DocActs:
         """The act of one sentence, reading the layer's act verbs and a pack's own `verbs`
         (cached: several packs ask about the same sentence)."""
         table = self.judge.verbs(verbs)
-        found = self._cache.get((key, id(table)))
+        found = self._cache.get((key, table))
         if found is None:
-            found = self._cache[(key, id(table))] = self._read(key, table)
+            found = self._cache[(key, table)] = self._read(key, table)
         return found
 
     def _read(self, key: SentenceKey, verb_table: PhraseTable[bool]) -> SentenceAct:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import assert_never
 
 from bot.errors import QueryCostError
 from bot.matching.evaluator import MAX_SPANS
@@ -32,6 +33,7 @@ from bot.matching.query import (
     LEAF_TYPES,
     And,
     Entity,
+    Leaf,
     Near,
     Node,
     Not,
@@ -129,28 +131,37 @@ def _cost(node: Node, joined: int | None, region: bool, per_unit: bool) -> Cost:
     """Bounds of `node` as the evaluator reaches it: inside NEAR/`joined` (covering spans
     wanted), within a region (a field scope or a unit), tried unit by unit (so that
     per-document bounds hold per unit)."""
-    if isinstance(node, LEAF_TYPES):
-        density = 2 if isinstance(node, Entity) else 1
-        return (density, 0), (density, 0), 1, 1
-    if isinstance(node, Not):
-        _, work, nodes, explain = _cost(node.child, None, region, per_unit)
-        return ZERO, work, nodes + 1, explain + 1
-    if isinstance(node, Scope):
-        spans, work, nodes, explain = _cost(node.child, joined, True, per_unit)
-        return spans, work, nodes + 1, explain + 1
-    if isinstance(node, Or):
-        return _or(node, joined, region, per_unit)
-    if isinstance(node, And):
-        return _and(node, joined, region, per_unit)
-    if isinstance(node, Near):
-        left = _cost(node.left, node.distance, region, per_unit)
-        right = _cost(node.right, node.distance, region, per_unit)
-        join = _times(_add(left[0], right[0]), JOIN_STEPS)
-        work = _add(_add(left[1], right[1]), join)
-        nodes = left[2] + right[2] + 1
-        # Each left span yields at most JOIN_PAIRS merged spans.
-        return _kept(per_unit, _times(left[0], JOIN_PAIRS)), work, nodes, _explained(nodes)
-    return _within(node, joined, region)
+    match node:
+        case Term() | Prefix():
+            return (1, 0), (1, 0), 1, 1
+        case Entity():  # several names may start at one token
+            return (2, 0), (2, 0), 1, 1
+        case Not():
+            _, work, nodes, explain = _cost(node.child, None, region, per_unit)
+            return ZERO, work, nodes + 1, explain + 1
+        case Scope():
+            spans, work, nodes, explain = _cost(node.child, joined, True, per_unit)
+            return spans, work, nodes + 1, explain + 1
+        case Or():
+            return _or(node, joined, region, per_unit)
+        case And():
+            return _and(node, joined, region, per_unit)
+        case Near():
+            return _near(node, region, per_unit)
+        case Within():
+            return _within(node, joined, region)
+        case _:
+            assert_never(node)
+
+
+def _near(node: Near, region: bool, per_unit: bool) -> Cost:
+    left = _cost(node.left, node.distance, region, per_unit)
+    right = _cost(node.right, node.distance, region, per_unit)
+    join = _times(_add(left[0], right[0]), JOIN_STEPS)
+    work = _add(_add(left[1], right[1]), join)
+    nodes = left[2] + right[2] + 1
+    # Each left span yields at most JOIN_PAIRS merged spans.
+    return _kept(per_unit, _times(left[0], JOIN_PAIRS)), work, nodes, _explained(nodes)
 
 
 def _or(node: Or, joined: int | None, region: bool, per_unit: bool) -> Cost:
@@ -159,8 +170,9 @@ def _or(node: Or, joined: int | None, region: bool, per_unit: bool) -> Cost:
         c_spans, c_work, c_nodes, c_explain = _cost(child, joined, region, per_unit)
         spans, work = _add(spans, c_spans), _add(work, c_work)
         nodes, explain = nodes + c_nodes, explain + c_explain
-    if all(isinstance(c, LEAF_TYPES) for c in node.children):
-        spans = (min(spans[0], _co_occurring(node.children)), 0)
+    terms = [c for c in node.children if isinstance(c, LEAF_TYPES)]
+    if len(terms) == len(node.children):
+        spans = (min(spans[0], _co_occurring(terms)), 0)
     return spans, _add(work, spans), nodes, explain
 
 
@@ -201,18 +213,29 @@ def _explained(nodes: int) -> int:
     return EXPLAIN_GROUPS * nodes
 
 
-def _co_occurring(leaves: Sequence[Node]) -> int:
+def _co_occurring(leaves: Sequence[Leaf]) -> int:
     """How many of these terms can occur starting at one token (OR-ed words mostly cannot).
 
     Two phrases both start at a token only if one is a prefix of the other; a wildcard
     and a word only if the word starts with its stem; an entity may meet anything."""
-    terms = {leaf.words for leaf in leaves if isinstance(leaf, Term)}
-    stems = [leaf.stem for leaf in leaves if isinstance(leaf, Prefix)]
-    entities = sum(1 for leaf in leaves if isinstance(leaf, Entity))
+    written: list[tuple[str, ...]] = []
+    stems: list[str] = []
+    entities = 0
+    for leaf in leaves:
+        match leaf:
+            case Term():
+                written.append(leaf.words)
+            case Prefix():
+                stems.append(leaf.stem)
+            case Entity():
+                entities += 1
+            case _:
+                assert_never(leaf)
+    terms = set(written)
     chain = max((sum(t[:k] in terms for k in range(1, len(t) + 1)) for t in terms), default=0)
     nested = max((sum(s.startswith(o) for o in stems) for s in stems), default=0)
     # Equal terms written twice are one key in the automaton but two lists of spans.
-    repeats = sum(1 for leaf in leaves if isinstance(leaf, Term)) - len(terms)
+    repeats = len(written) - len(terms)
     return chain + repeats + nested + 2 * entities
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from operator import itemgetter
 from types import MappingProxyType
-from typing import Any
+from typing import NamedTuple, assert_never
 
 import ahocorasick
 
@@ -28,7 +28,7 @@ from bot.errors import QuerySyntaxError
 from bot.matching.acts import DocActs, Judge, Verdict
 from bot.matching.analysis import Analyzed, analyze
 from bot.matching.evaluator import Evaluator, RawWitness, Span
-from bot.matching.lazy import LazyMatch
+from bot.matching.lazy import Evidence, LazyMatch
 from bot.matching.lexicon import load_lexicon
 from bot.matching.plan import Layout, Plans, field_mask, near_covers, rule_indexes
 from bot.matching.query import (
@@ -117,7 +117,7 @@ class Engine:
             self._automaton.add_word(lit.key, (lit_id, len(lit.key) - 1, lit.width))
         if literals.items:
             self._automaton.make_automaton()
-        self._anchor_leaves: dict[int, list[list[Leaf]]] = {}
+        self._anchor_leaves: dict[Within, list[list[Leaf]]] = {}
         self._asserted: dict[str, tuple[Leaf, ...]] = {}  # rule key -> its asserted terms
         self.rules: Mapping[str, Rule] = MappingProxyType({c.rule.key: c.rule for c in compiled})
         # Leaves numbered for the per-document masks; plans decide which rules fire.
@@ -208,22 +208,25 @@ class Engine:
     def _fired(self, state: _DocState) -> list[int]:
         """Indexes of the rules that hold, decided from the leaves' masks (see plan.py)."""
         layout = Layout.of(state.analyzed)
-        F, S, P, C, present = self._masks(state, layout)
+        masks = self._masks(state, layout)
+        field_bits, sentence_bits, paragraph_bits = masks.fields, masks.sentences, masks.paragraphs
+        token_bits, units = masks.tokens, layout.units
         plans = self._plans
-        exprs, units = plans.exprs, layout.units
-        nears = plans.near_list
+        exprs, nears = plans.exprs, plans.near_list
 
         def near(k: int) -> bool:
             return state.evaluator.holds(nears[k]) is not None
 
-        possible = plans.possible(present)
+        possible = plans.possible(masks.present)
         # Conjunctions hold exactly when possible; the others are checked one by one.
         fired = rule_indexes(possible & plans.cnf)
         checked = rule_indexes(possible & ~plans.cnf)
         for index in checked:
             expr = exprs[index]
             if expr is not None:
-                if expr(F, S, P, units, near, C, near_covers):
+                if expr(
+                    field_bits, sentence_bits, paragraph_bits, units, near, token_bits, near_covers
+                ):
                     fired.append(index)
             elif state.evaluator.holds(self._compiled[index].node) is not None:
                 fired.append(index)
@@ -231,12 +234,11 @@ class Engine:
             fired.sort()
         return fired
 
-    def _masks(
-        self, state: _DocState, layout: Layout
-    ) -> tuple[list[int], list[int], list[int], list[int], list[int]]:
-        """Per leaf id: F, S, P and C masks (see plan.py), and the ids of present leaves."""
+    def _masks(self, state: _DocState, layout: Layout) -> _LeafMasks:
+        """Per leaf id its field, sentence, paragraph and token masks (see plan.py)."""
         count = self._plans.leaf_count
-        F, S, P, C = [0] * count, [0] * count, [0] * count, [0] * count
+        field_bits, sentence_bits = [0] * count, [0] * count
+        paragraph_bits, token_bits = [0] * count, [0] * count
         present: list[int] = []
         pending: set[int] = set()
         lit_leaves, unit_literals, deny = self._lit_leaves, self._unit_literals, self._deny_leaves
@@ -246,27 +248,28 @@ class Engine:
             if not lids:
                 continue
             if lit_id in unit_literals:
-                f, s, p = layout.masks(places)
+                in_fields, in_sentences, in_paragraphs = layout.masks(places)
             else:
-                f, s, p = field_mask(places), 0, 0
-            c = layout.cover(places) if lit_id in near_literals else 0
+                in_fields, in_sentences, in_paragraphs = field_mask(places), 0, 0
+            covered = layout.cover(places) if lit_id in near_literals else 0
             for lid in lids:
                 if lid in deny:
                     pending.add(lid)  # its names may sit inside deny phrases: see its spans
                     continue
-                if not F[lid]:
+                if not field_bits[lid]:
                     present.append(lid)
-                F[lid] |= f
-                S[lid] |= s
-                P[lid] |= p
-                C[lid] |= c
+                field_bits[lid] |= in_fields
+                sentence_bits[lid] |= in_sentences
+                paragraph_bits[lid] |= in_paragraphs
+                token_bits[lid] |= covered
         for lid in pending:
             spans = state.occurrences(self._leaves[lid])
             if spans:
-                F[lid], S[lid], P[lid] = layout.masks(sp[:3] for sp in spans)
-                C[lid] = layout.cover(sp[:3] for sp in spans)
+                places = [(sp.field, sp.start, sp.end) for sp in spans]
+                field_bits[lid], sentence_bits[lid], paragraph_bits[lid] = layout.masks(places)
+                token_bits[lid] = layout.cover(places)
                 present.append(lid)
-        return F, S, P, C, present
+        return _LeafMasks(field_bits, sentence_bits, paragraph_bits, token_bits, present)
 
     def _scan(self, analyzed: Analyzed) -> dict[int, list[tuple[Field, int, int]]]:
         """One automaton pass: literal id -> (field, first token, end token) occurrences."""
@@ -301,7 +304,7 @@ class Engine:
         """Where `leaf` occurs in a scanned document, entity names inside deny phrases left out."""
         spans = _leaf_spans(leaf, self._leaf_literals[leaf], found)
         if isinstance(leaf, Entity) and (deny := self._deny.get((leaf.kind, leaf.code))):
-            spans = [s for s in spans if not _covered(s[0], s[1], s[2], deny, found)]
+            spans = [s for s in spans if not _covered(s.field, s.start, s.end, deny, found)]
         return spans
 
     def countries(
@@ -317,6 +320,16 @@ class Engine:
                     if not (deny and _covered(field, lo, hi, deny, found)):
                         out.setdefault(code, []).append((field, lo))
         return out
+
+
+class _LeafMasks(NamedTuple):
+    """One document's masks per leaf id (see plan.py) and the ids of the leaves present."""
+
+    fields: list[int]
+    sentences: list[int]
+    paragraphs: list[int]
+    tokens: list[int]
+    present: list[int]
 
 
 class _DocState:
@@ -359,13 +372,13 @@ class _DocState:
             verdict = None
             if result is not None and rule.act is not None:
                 witnesses = _witnesses(
-                    self.analyzed, self.evidence(rule.key, compiled.node, result), self.made
+                    self.analyzed, self.raw_witnesses(rule.key, compiled.node, result), self.made
                 )
                 verdict = self.acts.accept(rule.act, witnesses)
             self.verdicts[rule.key] = verdict
         return self.verdicts[rule.key]
 
-    def evidence(self, key: str, node: Node, spans: list[Span]) -> set[RawWitness]:
+    def raw_witnesses(self, key: str, node: Node, spans: list[Span]) -> set[RawWitness]:
         """The raw witnesses of a rule that holds: those of its spans, and every other
         occurrence of its asserted terms in the sentences those spans touch.
 
@@ -373,47 +386,45 @@ class _DocState:
         sentence can be carried by fewer of its terms than it holds; what the act layer
         ranks and what the explanation shows is the sentence's whole evidence.
         """
-        raw: set[RawWitness] = {w for span in spans for w in span[3]}
+        raw: set[RawWitness] = {w for span in spans for w in span.witnesses}
         fields = self.analyzed.fields
-        carried = {(w[1], fields[w[1]].sentence_of[w[2]]) for w in raw}
+        carried = {(w.field, fields[w.field].sentence_of[w.start]) for w in raw}
         for leaf in self.engine.asserted(key, node):
             for field, lo, _hi, found in self.occurrences(leaf):
                 if (field, fields[field].sentence_of[lo]) in carried:
                     raw.update(found)
         return raw
 
-    def details(self, rule: Rule, node: Node) -> dict[str, Any]:
+    def evidence_of(self, rule: Rule, node: Node) -> Evidence:
         """The evidence of a rule that fired: witnesses, countries, summary, explanation."""
         result = self.evaluator.holds(node)
         if result is None:
             raise RuntimeError(f"rule {rule.key} was reported as a match but does not hold")
-        witnesses = _witnesses(self.analyzed, self.evidence(rule.key, node, result), self.made)
+        witnesses = _witnesses(self.analyzed, self.raw_witnesses(rule.key, node, result), self.made)
         if rule.act is not None and rule.key in self.verdicts:
             verdict = self.verdicts[rule.key]
         else:
             verdict = self.acts.lead(witnesses)
-        countries, summary, highlights, explanation = self.summarizer.details(
-            node, witnesses, verdict
+        details = self.summarizer.details(node, witnesses, verdict)
+        return Evidence(
+            witnesses,
+            details.countries,
+            details.summary,
+            details.highlights,
+            details.explanation,
+            verdict.actors if verdict else (),
+            verdict.targets if verdict else (),
         )
-        return {
-            "witnesses": witnesses,
-            "countries": countries,
-            "summary": summary,
-            "highlights": highlights,
-            "explanation": explanation,
-            "actors": verdict.actors if verdict else (),
-            "targets": verdict.targets if verdict else (),
-        }
 
 
 def _occurrences(engine: Engine, found: Found) -> Callable[[Leaf], list[Span]]:
-    """A leaf's spans in the scanned document, cached by id (leaves are interned)."""
-    cache: dict[int, list[Span]] = {}
+    """A leaf's spans in the scanned document, cached per leaf."""
+    cache: dict[Leaf, list[Span]] = {}
 
     def occurrences(leaf: Leaf) -> list[Span]:
-        spans = cache.get(id(leaf))
+        spans = cache.get(leaf)
         if spans is None:
-            spans = cache[id(leaf)] = engine.occurrences(leaf, found)
+            spans = cache[leaf] = engine.occurrences(leaf, found)
         return spans
 
     return occurrences
@@ -470,10 +481,24 @@ def _leaf_ids(
     resolver: EntityResolver,
     cache: dict[tuple[str, str], tuple[int, ...]],
 ) -> tuple[int, ...]:
-    if isinstance(leaf, Term):
-        return (literals.phrase(leaf.words),)
-    if isinstance(leaf, Prefix):
-        return (literals.prefix(leaf.stem),)
+    match leaf:
+        case Term():
+            return (literals.phrase(leaf.words),)
+        case Prefix():
+            return (literals.prefix(leaf.stem),)
+        case Entity():
+            return _entity_ids(leaf, literals, resolver, cache)
+        case _:
+            assert_never(leaf)
+
+
+def _entity_ids(
+    leaf: Entity,
+    literals: _Literals,
+    resolver: EntityResolver,
+    cache: dict[tuple[str, str], tuple[int, ...]],
+) -> tuple[int, ...]:
+    """One literal per name of the entity (shared by every rule naming it)."""
     key = (leaf.kind, leaf.code)
     if key not in cache:
         try:
@@ -495,27 +520,40 @@ def _leaf_spans(
         for occ in found.get(lit_id, ()):
             if occ not in seen:
                 seen.add(occ)
-                spans.append((occ[0], occ[1], occ[2], ((label, occ[0], occ[1], occ[2]),)))
-    spans.sort(key=lambda s: (s[0], s[1], s[2]))  # the evaluator bisects by (field, start)
+                field, lo, hi = occ
+                witness = _new(RawWitness, (label, field, lo, hi))
+                spans.append(_new(Span, (field, lo, hi, (witness,))))
+    spans.sort(key=_EXTENT)  # the evaluator bisects by (field, start)
     return spans
 
 
 def _intern(node: Node, table: dict[Node, Node]) -> Node:
     """The canonical instance of `node` (children first), so equal subtrees share an id."""
-    if isinstance(node, And | Or):
-        node = type(node)(tuple(_intern(c, table) for c in node.children))
-    elif isinstance(node, Not):
-        node = Not(_intern(node.child, table))
-    elif isinstance(node, Scope):
-        node = Scope(node.field, _intern(node.child, table))
-    elif isinstance(node, Near):
-        node = Near(_intern(node.left, table), _intern(node.right, table), node.distance)
-    elif isinstance(node, Within):
-        node = Within(_intern(node.left, table), _intern(node.right, table), node.unit)
+    match node:
+        case Term() | Prefix() | Entity():
+            pass
+        case And():
+            node = And(tuple(_intern(c, table) for c in node.children))
+        case Or():
+            node = Or(tuple(_intern(c, table) for c in node.children))
+        case Not():
+            node = Not(_intern(node.child, table))
+        case Scope():
+            node = Scope(node.field, _intern(node.child, table))
+        case Near():
+            node = Near(_intern(node.left, table), _intern(node.right, table), node.distance)
+        case Within():
+            node = Within(_intern(node.left, table), _intern(node.right, table), node.unit)
+        case _:
+            assert_never(node)
     return table.setdefault(node, node)
 
 
-_IN_FIELD = itemgetter(2, 3, 0)
+# Span(...) and RawWitness(...) run a Python-level __new__; where spans are made by the
+# thousand per document, tuple.__new__ makes the same NamedTuple at half the cost.
+_new = tuple.__new__
+_IN_FIELD = itemgetter(2, 3, 0)  # RawWitness: (start, end, label)
+_EXTENT = itemgetter(0, 1, 2)  # Span: (field, start, end)
 
 
 def _witnesses(
@@ -523,8 +561,8 @@ def _witnesses(
 ) -> tuple[Witness, ...]:
     """Raw witnesses -> Witness with original offsets, deduplicated, in reading order."""
     # Title first, then text; within a field by (start, end, term): C-level sort keys.
-    title = [w for w in raw if w[1] == "title"]
-    text = [w for w in raw if w[1] != "title"]
+    title = [w for w in raw if w.field == "title"]
+    text = [w for w in raw if w.field != "title"]
     ordered = (sorted(title, key=_IN_FIELD) + sorted(text, key=_IN_FIELD))[:MAX_WITNESSES]
     out: list[Witness] = []
     for item in ordered:

@@ -22,7 +22,7 @@ from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from heapq import nsmallest
-from typing import ClassVar
+from typing import ClassVar, NamedTuple, assert_never
 
 from bot.matching.analysis import FIELDS, Analyzed
 from bot.matching.query import (
@@ -42,10 +42,28 @@ from bot.matching.query import (
 )
 from bot.models import Field
 
-# (label, field, first token, end token)
-RawWitness = tuple[str, Field, int, int]
-# (field, first token, end token, witnesses)
-Span = tuple[Field, int, int, tuple[RawWitness, ...]]
+
+class RawWitness(NamedTuple):
+    """One occurrence of a term, before it becomes a `Witness` with original offsets."""
+
+    label: str  # the term as written in the query
+    field: Field
+    start: int  # first token
+    end: int  # token after the last
+
+
+class Span(NamedTuple):
+    """What satisfied a node: a token range of one field and the occurrences inside it.
+
+    A NamedTuple, not a dataclass: spans are made and compared by the thousand per
+    document, and a tuple's creation, hashing and sorting are the cheapest there are."""
+
+    field: Field
+    start: int  # first token
+    end: int  # token after the last
+    witnesses: tuple[RawWitness, ...]
+
+
 # None = whole document; otherwise one field and a token range [lo, hi) in it.
 Region = tuple[Field, int, int] | None
 Result = list[Span] | None  # None: false; []: true without positional evidence (NOT)
@@ -59,14 +77,16 @@ class Evaluator:
 
     doc: Analyzed
     occurrences: Callable[[Term | Prefix | Entity], list[Span]]  # sorted by (field, start)
-    # id(Within node) -> the leaves of each anchored side; shareable across documents
-    anchor_leaves: dict[int, list[list[Term | Prefix | Entity]]] = field(default_factory=dict)
-    # id(node), or (id(node), NEAR distance) -> result over the whole document; ids are
-    # stable while the engine lives
-    memo: dict[int | tuple[int, int], Result] = field(default_factory=dict)
-    keys: dict[int, list[tuple[Field, int]]] = field(default_factory=dict)  # see leaf_in
-    # (id(leaf), unit) -> (field, unit index) -> the leaf's spans wholly inside that unit
-    grouped: dict[tuple[int, str], dict[tuple[Field, int], list[Span]]] = field(
+    # Within node -> the leaves of each anchored side; shareable across documents
+    anchor_leaves: dict[Within, list[list[Term | Prefix | Entity]]] = field(default_factory=dict)
+    # node, or (node, NEAR distance) -> result over the whole document (nodes hash once:
+    # query._cached_hash; the engine's are interned, so a lookup hits by identity)
+    memo: dict[Node | tuple[Node, int], Result] = field(default_factory=dict)
+    # id(occurrence list) -> its (field, start) keys, see leaf_in: lists cannot be keys,
+    # and every list asked about is held by `occurrences`' cache as long as this evaluator
+    keys: dict[int, list[tuple[Field, int]]] = field(default_factory=dict)
+    # (leaf, unit) -> (field, unit index) -> the leaf's spans wholly inside that unit
+    grouped: dict[tuple[Term | Prefix | Entity, str], dict[tuple[Field, int], list[Span]]] = field(
         default_factory=dict
     )
     # Whole-document /s and /p between terms and ORs of terms take the grouped path;
@@ -82,7 +102,7 @@ class Evaluator:
         if region is None:
             # Rules share sub-queries (the engine interns equal subtrees), and an OR may
             # repeat one inside NEAR: evaluate each (node, NEAR distance) once per document.
-            key = id(node) if joined is None else (id(node), joined)
+            key = node if joined is None else (node, joined)
             if key in self.memo:
                 return self.memo[key]
             result = self.compute(node, None, joined)
@@ -107,16 +127,18 @@ class Evaluator:
             return self.eval_scope(node, region, joined)
         if isinstance(node, Within):
             return self.eval_within(node, region, joined)
-        return self.eval_near(node, region)
+        if isinstance(node, Near):
+            return self.eval_near(node, region)
+        assert_never(node)  # isinstance, not `match`: this is the hot path
 
     def leaf_in(self, every: list[Span], region: tuple[Field, int, int]) -> list[Span]:
         """The spans (sorted by field and start) that lie inside `region`, by bisection."""
         keys = self.keys.get(id(every))
         if keys is None:
-            keys = self.keys[id(every)] = [(s[0], s[1]) for s in every]
+            keys = self.keys[id(every)] = [(s.field, s.start) for s in every]
         field, lo, hi = region
         first, last = bisect_left(keys, (field, lo)), bisect_left(keys, (field, hi))
-        return [s for s in every[first:last] if s[2] <= hi]
+        return [s for s in every[first:last] if s.end <= hi]
 
     def eval_or(self, node: Or, region: Region, joined: int | None) -> Result:
         out: list[Span] = []
@@ -131,7 +153,7 @@ class Evaluator:
             # alternatives ((a NEAR/5 b) | (a NEAR/6 b)) are one candidate, not many.
             first: dict[tuple[Field, int, int], Span] = {}
             for span in out:
-                first.setdefault(span[:3], span)
+                first.setdefault((span.field, span.start, span.end), span)
             out = list(first.values())
         return out if found else None
 
@@ -178,9 +200,9 @@ class Evaluator:
             found = True
             spans = left + right
             if joined is not None and spans:
-                lo = min(s[1] for s in spans)
-                hi = max(s[2] for s in spans)
-                out.append((unit[0], lo, hi, tuple(w for s in spans for w in s[3])))
+                lo = min(s.start for s in spans)
+                hi = max(s.end for s in spans)
+                out.append(Span(unit[0], lo, hi, tuple(w for s in spans for w in s.witnesses)))
             else:
                 out.extend(spans)
         return out if found else None
@@ -218,19 +240,19 @@ class Evaluator:
         self, leaf: Term | Prefix | Entity, unit: str
     ) -> dict[tuple[Field, int], list[Span]]:
         """One term's occurrences by containing unit (cached per document)."""
-        cached = self.grouped.get((id(leaf), unit))
+        cached = self.grouped.get((leaf, unit))
         if cached is not None:
             return cached
         groups: dict[tuple[Field, int], list[Span]] = {}
         for span in self.occurrences(leaf):
-            ft = self.doc.fields[span[0]]
+            ft = self.doc.fields[span.field]
             owner = ft.sentence_of if unit == "s" else ft.paragraph_of
             ranges = ft.sentence_tokens if unit == "s" else ft.paragraph_tokens
-            index = owner[span[1]]
+            index = owner[span.start]
             lo, hi = ranges[index]
-            if lo <= span[1] and span[2] <= hi:
-                groups.setdefault((span[0], index), []).append(span)
-        self.grouped[(id(leaf), unit)] = groups
+            if lo <= span.start and span.end <= hi:
+                groups.setdefault((span.field, index), []).append(span)
+        self.grouped[(leaf, unit)] = groups
         return groups
 
     def units(self, node: Within, region: Region) -> list[tuple[Field, int, int]]:
@@ -263,17 +285,18 @@ class Evaluator:
         """Token positions of the terms of an anchored side inside the region (None: every
         unit may do). Inside a region only that region's occurrences are looked at
         (bisection): a /s chain tried unit by unit stays linear in the document."""
-        sides = self.anchor_leaves.get(id(node))
+        sides = self.anchor_leaves.get(node)
         if sides is None:
             sides = [leaves(side) for side in (node.left, node.right) if anchored(side)]
-            self.anchor_leaves[id(node)] = sides
+            self.anchor_leaves[node] = sides
         if not sides:
             return None
         # The side with fewer occurrences names fewer units to try.
         side = min(sides, key=lambda ls: sum(len(self.occurrences(leaf)) for leaf in ls))
         if region is None:
-            return {(s[0], s[1]) for leaf in side for s in self.occurrences(leaf)}
-        return {(s[0], s[1]) for leaf in side for s in self.leaf_in(self.occurrences(leaf), region)}
+            return {(s.field, s.start) for leaf in side for s in self.occurrences(leaf)}
+        inside = (self.leaf_in(self.occurrences(leaf), region) for leaf in side)
+        return {(s.field, s.start) for spans in inside for s in spans}
 
     def eval_near(self, node: Near, region: Region) -> Result:
         left = self.eval(node.left, region, node.distance)
@@ -309,22 +332,23 @@ def _join_near(left: list[Span], right: list[Span], distance: int) -> list[Span]
     (a running maximum of ends per field). The two neighbours on each side by start are
     kept too: they give the tightest merged spans, which nested NEAR and AND build on.
     """
-    ordered = sorted(right, key=lambda s: (s[0], s[1]))
-    keys = [(s[0], s[1]) for s in ordered]
+    ordered = sorted(right, key=_place)
+    keys = [(s.field, s.start) for s in ordered]
     furthest = _furthest_reach(ordered)
     out: list[Span] = []
     append = out.append
+    new = tuple.__new__  # Span(...) runs a Python-level __new__: twice the cost here
     for a in left:
-        field, lo, hi = a[0], a[1], a[2]
+        field, lo, hi, seen = a
         at = bisect_left(keys, (field, lo))
         first = at - 2 if at >= 2 else 0
         for b in ordered[first : at + 2]:
-            if b[0] == field and max(b[1] - hi + 1, lo - b[2] + 1, 0) <= distance:
-                append((field, min(lo, b[1]), max(hi, b[2]), a[3] + b[3]))
-        if first > 0 and ordered[at - 1][0] == field:
+            if b.field == field and max(b.start - hi + 1, lo - b.end + 1, 0) <= distance:
+                append(new(Span, (field, min(lo, b.start), max(hi, b.end), seen + b.witnesses)))
+        if first > 0 and ordered[at - 1].field == field:
             b = ordered[furthest[at - 1]]
-            if furthest[at - 1] < first and lo - b[2] + 1 <= distance:
-                append((field, b[1], max(hi, b[2]), a[3] + b[3]))
+            if furthest[at - 1] < first and lo - b.end + 1 <= distance:
+                append(new(Span, (field, b.start, max(hi, b.end), seen + b.witnesses)))
     return out
 
 
@@ -333,9 +357,9 @@ def _furthest_reach(ordered: list[Span]) -> list[int]:
     same field up to it (spans sorted by field and start)."""
     best: list[int] = []
     for index, span in enumerate(ordered):
-        if index and ordered[index - 1][0] == span[0]:
+        if index and ordered[index - 1].field == span.field:
             prev = best[-1]
-            best.append(index if span[2] > ordered[prev][2] else prev)
+            best.append(index if span.end > ordered[prev].end else prev)
         else:
             best.append(index)
     return best
@@ -349,4 +373,8 @@ def _best(spans: list[Span]) -> list[Span]:
 
 
 def _tightness(span: Span) -> tuple[int, int]:
-    return (span[2] - span[1], span[1])
+    return (span.end - span.start, span.start)
+
+
+def _place(span: Span) -> tuple[Field, int]:
+    return (span.field, span.start)

@@ -1,25 +1,42 @@
-"""A Match whose evidence is derived on first read.
+"""A Match whose evidence is built on request, and the explicit way to ask for it.
 
 At thousands of rules a document fires on a hundred of them, and the witnesses, summary,
 highlights, explanation and country ranking of each cost far more than deciding that the
-rule fired. `LazyMatch` is a `bot.models.Match` (same fields, same attribute reads) that
-stores only its rule and a reference to the document's shared state, and fills in the
-other fields all at once the first time any of them is read.
+rule fired. `LazyMatch` is a `bot.models.Match` that knows only its rule and the
+document's shared state until `evidence()` builds the rest (once, for all of its fields).
+Code that stores or sends a match asks for it explicitly: `explained(match)` returns a
+plain `Match` with every field computed, so that what a store reads is only values.
+Reading a detail of a LazyMatch directly (`m.summary`, as tests and dry runs do) builds
+the evidence too, through the same `evidence()`.
 """
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from typing import Any, Protocol
 
 from bot.matching.query import Node
-from bot.models import Match, Rule
+from bot.models import Match, Rule, Witness
 
-# The fields that are filled in on first read; rule_key, rule_name and doc_id are set at once.
-DEFERRED = frozenset(
-    ("witnesses", "countries", "summary", "highlights", "explanation", "actors", "targets")
-)
 FIELD_NAMES = tuple(f.name for f in fields(Match))
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What carried a match: the fields of a Match beyond its rule and document."""
+
+    witnesses: tuple[Witness, ...]
+    countries: tuple[str, ...]
+    summary: str
+    highlights: tuple[tuple[int, int], ...]
+    explanation: str
+    actors: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
+
+
+# The Match fields that are filled in from Evidence; rule_key, rule_name, doc_id are set at once.
+DEFERRED = frozenset(f.name for f in fields(Evidence))
+assert DEFERRED | {"rule_key", "rule_name", "doc_id"} == set(FIELD_NAMES)
 
 
 class Parsed(Protocol):
@@ -33,10 +50,10 @@ class Parsed(Protocol):
 
 
 class EvidenceSource(Protocol):
-    """The document-wide state that builds the details of a rule that fired on it."""
+    """The document-wide state that builds the evidence of a rule that fired on it."""
 
-    def details(self, rule: Rule, node: Node) -> dict[str, Any]:
-        """The DEFERRED fields of `rule`'s match (parsed as `node`) on this document."""
+    def evidence_of(self, rule: Rule, node: Node) -> Evidence:
+        """The evidence of `rule`'s match (parsed as `node`) on this document."""
         ...
 
 
@@ -51,42 +68,69 @@ class _Deferred:
         if obj is None:
             return self
         state = obj.__dict__
-        return state[self.name] if self.name in state else obj.__getattr__(self.name)
+        return state[self.name] if self.name in state else getattr(obj.evidence(), self.name)
+
+
+_set = object.__setattr__  # a frozen dataclass's own constructor sets its fields this way
 
 
 class LazyMatch(Match):
-    """A Match of which only the rule and document are known until a detail is read."""
+    """A Match of which only the rule and document are known until `evidence()` is asked."""
 
     actors = _Deferred()
     targets = _Deferred()
 
     @classmethod
     def deferred(cls, parsed: Parsed, doc_id: str, source: EvidenceSource) -> LazyMatch:
-        """A match of `parsed.rule` on document `doc_id`; `source` builds its details on demand."""
+        """A match of `parsed.rule` on document `doc_id`; `source` builds its evidence."""
         self = cls.__new__(cls)
-        # Frozen dataclass: write the instance dict directly (also the cheapest way).
-        state = self.__dict__
         rule = parsed.rule
-        state["rule_key"] = rule.key
-        state["rule_name"] = rule.name
-        state["doc_id"] = doc_id
-        state["_parsed"] = parsed
-        state["_source"] = source
+        _set(self, "rule_key", rule.key)
+        _set(self, "rule_name", rule.name)
+        _set(self, "doc_id", doc_id)
+        _set(self, "_parsed", parsed)
+        _set(self, "_source", source)
         return self
+
+    def evidence(self) -> Evidence:
+        """The match's evidence, built on the first call (evaluator, act layer, summary)."""
+        state = self.__dict__
+        found = state.get("_evidence")
+        if found is None:
+            parsed = state["_parsed"]
+            found = state["_source"].evidence_of(parsed.rule, parsed.node)
+            _set(self, "_evidence", found)
+            for name in DEFERRED:
+                _set(self, name, getattr(found, name))
+            # The document's state is no longer needed: let it go with the other matches.
+            object.__delattr__(self, "_parsed")
+            object.__delattr__(self, "_source")
+        return found
+
+    def explained(self) -> Match:
+        """A plain Match with every field computed (what a store or a chat is given)."""
+        evidence = self.evidence()
+        return Match(
+            self.rule_key,
+            self.rule_name,
+            self.doc_id,
+            evidence.witnesses,
+            evidence.countries,
+            evidence.summary,
+            evidence.highlights,
+            evidence.explanation,
+            evidence.actors,
+            evidence.targets,
+        )
 
     def __getattr__(self, name: str) -> Any:
         # Only called when normal lookup fails, i.e. for a detail not computed yet.
-        state = self.__dict__
-        source = state.get("_source")
-        if name not in DEFERRED or source is None:
+        if name not in DEFERRED or "_source" not in self.__dict__:
             raise AttributeError(name)
-        parsed = state["_parsed"]
-        state.update(source.details(parsed.rule, parsed.node))
-        del state["_parsed"], state["_source"]  # the document's state is no longer needed
-        return state[name]
+        return getattr(self.evidence(), name)
 
     def values(self) -> tuple[Any, ...]:
-        """Every field of the Match in declaration order (computing the details)."""
+        """Every field of the Match in declaration order (computing the evidence)."""
         return tuple(getattr(self, name) for name in FIELD_NAMES)
 
     def __eq__(self, other: object) -> bool:
@@ -104,3 +148,9 @@ class LazyMatch(Match):
     def __repr__(self) -> str:
         inner = ", ".join(f"{n}={v!r}" for n, v in zip(FIELD_NAMES, self.values(), strict=True))
         return f"Match({inner})"
+
+
+def explained(match: Match) -> Match:
+    """`match` with its evidence built: a plain Match whose fields are values (a LazyMatch
+    builds it now, explicitly; any other Match already is one)."""
+    return match.explained() if isinstance(match, LazyMatch) else match

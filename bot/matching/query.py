@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, assert_never
 
 from bot.errors import QuerySyntaxError
 from bot.matching.text import words
@@ -42,6 +42,19 @@ MIN_PREFIX = 3
 ENTITY_KINDS = ("country", "body", "name", "program")
 
 
+def _cached_hash(node: Any) -> int:
+    """A node's hash, computed once: trees are deep, and caches (the evaluator's memo, the
+    engine's interning, each document's occurrences) key nodes themselves. Equal nodes
+    hash alike; a dict lookup checks identity before equality, so an interned node hits
+    at once."""
+    state = node.__dict__
+    found = state.get("_hash")
+    if found is None:
+        values = (getattr(node, f.name) for f in fields(node))
+        found = state["_hash"] = hash((type(node).__name__, *values))
+    return int(found)
+
+
 @dataclass(frozen=True)
 class Term:
     """A word or an exact phrase (a bare word with punctuation is a phrase too: U.S.)."""
@@ -49,6 +62,7 @@ class Term:
     text: str  # as written, without quotes
     words: tuple[str, ...]  # normalised tokens
     quoted: bool = False
+    __hash__ = _cached_hash
 
     @cached_property  # read for every witness and explanation
     def label(self) -> str:
@@ -62,6 +76,7 @@ class Prefix:
 
     text: str  # as written, with the '*'
     stem: str  # normalised
+    __hash__ = _cached_hash
 
     @cached_property  # read for every witness and explanation
     def label(self) -> str:
@@ -75,6 +90,7 @@ class Entity:
 
     kind: str
     code: str
+    __hash__ = _cached_hash
 
     @cached_property  # read for every witness and explanation
     def label(self) -> str:
@@ -89,6 +105,7 @@ class And:
     """All children hold."""
 
     children: tuple[Node, ...]
+    __hash__ = _cached_hash
 
 
 @dataclass(frozen=True)
@@ -96,6 +113,7 @@ class Or:
     """At least one child holds."""
 
     children: tuple[Node, ...]
+    __hash__ = _cached_hash
 
 
 @dataclass(frozen=True)
@@ -103,6 +121,7 @@ class Not:
     """The child does not hold (in the enclosing scope)."""
 
     child: Node
+    __hash__ = _cached_hash
 
 
 @dataclass(frozen=True)
@@ -112,6 +131,7 @@ class Near:
     left: Node
     right: Node
     distance: int
+    __hash__ = _cached_hash
 
 
 @dataclass(frozen=True)
@@ -121,6 +141,7 @@ class Within:
     left: Node
     right: Node
     unit: Literal["s", "p"]
+    __hash__ = _cached_hash
 
 
 @dataclass(frozen=True)
@@ -129,6 +150,7 @@ class Scope:
 
     field: Field
     child: Node
+    __hash__ = _cached_hash
 
 
 Leaf = Term | Prefix | Entity
@@ -355,7 +377,7 @@ class _Parser:
         self.depth = 0
         self.count = 0
         self.expanded: dict[str, Node] = {}
-        self.heights: dict[int, int] = {}  # id(node) -> levels below and including it
+        self.heights: dict[Node, int] = {}  # node -> levels below and including it
 
     def error(self, message: str, expected: str, pos: int | None = None) -> QuerySyntaxError:
         return QuerySyntaxError(
@@ -390,13 +412,13 @@ class _Parser:
                 f"at most {MAX_DEPTH} levels of parentheses, NOT and chained NEAR, /s or /p",
                 pos,
             )
-        self.heights[id(node)] = height
+        self.heights[node] = height
         return node
 
     def _height(self, node: Node) -> int:
         if isinstance(node, LEAF_TYPES):
             return 1
-        return self.heights.get(id(node)) or height_of(node)  # a term list's items
+        return self.heights.get(node) or height_of(node)  # a term list's items
 
     def enter(self, pos: int) -> None:
         self.depth += 1
@@ -571,36 +593,40 @@ class _Parser:
 
 def height_of(node: Node) -> int:
     """Levels of the tree from `node` down (a leaf: 1), without recursion."""
-    heights: dict[int, int] = {}
+    heights: dict[Node, int] = {}
     stack: list[tuple[Node, bool]] = [(node, False)]
     while stack:
         current, done = stack.pop()
         below = children(current)
         if done or not below:
-            heights[id(current)] = 1 + max((heights[id(c)] for c in below), default=0)
+            heights[current] = 1 + max((heights[c] for c in below), default=0)
         else:
             stack.append((current, True))
             stack.extend((c, False) for c in below)
-    return heights[id(node)]
+    return heights[node]
 
 
 def anchored(node: Node) -> bool:
     """Whether every document the node matches must contain one of its positive terms."""
-    if isinstance(node, LEAF_TYPES):
-        return True
-    if isinstance(node, Not):
-        return False
-    if isinstance(node, Or):
-        return all(anchored(c) for c in node.children)
-    if isinstance(node, And):
-        return any(anchored(c) for c in node.children)
-    if isinstance(node, Scope):
-        return anchored(node.child)
-    return anchored(node.left) or anchored(node.right)
+    match node:
+        case Term() | Prefix() | Entity():
+            return True
+        case Not():
+            return False
+        case Or():
+            return all(anchored(c) for c in node.children)
+        case And():
+            return any(anchored(c) for c in node.children)
+        case Scope():
+            return anchored(node.child)
+        case Near() | Within():
+            return anchored(node.left) or anchored(node.right)
+        case _:
+            assert_never(node)
 
 
 def _fields_in(node: Node) -> set[str]:
-    if isinstance(node, Scope):
+    if isinstance(node, Scope):  # the one node that names a field; the rest pass it on
         return {node.field} | _fields_in(node.child)
     return {f for c in children(node) for f in _fields_in(c)}
 
@@ -612,14 +638,17 @@ def _count_leaves(node: Node) -> int:
 
 
 def children(node: Node) -> tuple[Node, ...]:
-    """The direct sub-nodes of a node."""
-    if isinstance(node, (And, Or)):  # tuples: faster than unions
+    """The direct sub-nodes of a node (a leaf has none); an unknown node type raises."""
+    # isinstance over tuples, not `match`: this is on every walk of a tree (3x faster).
+    if isinstance(node, LEAF_TYPES):
+        return ()
+    if isinstance(node, (And, Or)):
         return node.children
     if isinstance(node, (Not, Scope)):
         return (node.child,)
     if isinstance(node, (Near, Within)):
         return (node.left, node.right)
-    return ()
+    assert_never(node)
 
 
 def parse_query(
@@ -656,18 +685,23 @@ def parse_query(
 
 def format_query(node: Node) -> str:
     """Echo a parsed query fully parenthesised, e.g. '((a OR b) AND (NOT c))'."""
-    if isinstance(node, LEAF_TYPES):
-        return node.label
-    if isinstance(node, And | Or):
-        op = " AND " if isinstance(node, And) else " OR "
-        return "(" + op.join(format_query(c) for c in node.children) + ")"
-    if isinstance(node, Not):
-        return f"(NOT {format_query(node.child)})"
-    if isinstance(node, Near):
-        return f"({format_query(node.left)} NEAR/{node.distance} {format_query(node.right)})"
-    if isinstance(node, Within):
-        return f"({format_query(node.left)} /{node.unit} {format_query(node.right)})"
-    return f"{node.field}:{format_query(node.child)}"
+    match node:
+        case Term() | Prefix() | Entity():
+            return node.label
+        case And():
+            return "(" + " AND ".join(format_query(c) for c in node.children) + ")"
+        case Or():
+            return "(" + " OR ".join(format_query(c) for c in node.children) + ")"
+        case Not():
+            return f"(NOT {format_query(node.child)})"
+        case Near():
+            return f"({format_query(node.left)} NEAR/{node.distance} {format_query(node.right)})"
+        case Within():
+            return f"({format_query(node.left)} /{node.unit} {format_query(node.right)})"
+        case Scope():
+            return f"{node.field}:{format_query(node.child)}"
+        case _:
+            assert_never(node)
 
 
 def leaves(node: Node) -> list[Leaf]:
@@ -680,8 +714,12 @@ def leaves(node: Node) -> list[Leaf]:
 def asserted_leaves(node: Node) -> list[Leaf]:
     """The terms whose presence counts for the query: none under NOT, none under a field
     scope (their occurrences elsewhere in the item would not be evidence), in order."""
-    if isinstance(node, LEAF_TYPES):
-        return [node]
-    if isinstance(node, (Not, Scope)):
-        return []
-    return [leaf for c in children(node) for leaf in asserted_leaves(c)]
+    match node:
+        case Term() | Prefix() | Entity():
+            return [node]
+        case Not() | Scope():
+            return []
+        case And() | Or() | Near() | Within():
+            return [leaf for c in children(node) for leaf in asserted_leaves(c)]
+        case _:
+            assert_never(node)

@@ -5,40 +5,39 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple, assert_never
 
 from bot.matching.acts import Verdict
 from bot.matching.analysis import Analyzed
 from bot.matching.query import (
-    LEAF_TYPES,
     And,
+    Entity,
     Near,
     Node,
     Not,
     Or,
+    Prefix,
     Scope,
+    Term,
     Within,
 )
 from bot.matching.text import words
-from bot.models import Field, Match, Rule, Witness
+from bot.models import Field, Witness
 
 SUMMARY_LIMIT = 400
 MAX_SENTENCES = 3
 ELLIPSIS = "…"
 
 SentenceKey = tuple[Field, int]
-# countries, summary, highlights, explanation
-Details = tuple[tuple[str, ...], str, tuple[tuple[int, int], ...], str]
 
 
-def build_match(
-    rule: Rule,
-    node: Node,
-    doc: Analyzed,
-    witnesses: tuple[Witness, ...],
-    countries: Mentions,
-) -> Match:
-    """Assemble the Match: summary with highlights, explanation and ranked countries."""
-    return Summarizer(doc, lambda: countries).build(rule, node, witnesses)
+class Details(NamedTuple):
+    """What the summarizer adds to a match's witnesses."""
+
+    countries: tuple[str, ...]
+    summary: str
+    highlights: tuple[tuple[int, int], ...]  # offsets into `summary`
+    explanation: str
 
 
 @dataclass(frozen=True)
@@ -50,11 +49,11 @@ class _Shared:
     highlights: tuple[tuple[int, int], ...]
     countries: tuple[str, ...]
     explainer: _Explainer
-    explained: dict[int, str]  # id(node) -> explanation (nodes outlive the summarizer)
+    explained: dict[Node, str]  # node -> explanation
 
 
 class Summarizer:
-    """Builds the Matches of one document; matches with equal witnesses share the work.
+    """Builds the evidence of one document's matches; equal witnesses share the work.
 
     Many rules fire on the same evidence (a country and a measure word), and everything
     but the explanation depends only on the witnesses, so it is computed once per set.
@@ -71,30 +70,16 @@ class Summarizer:
             tuple[Witness, ...], str, tuple[tuple[int, int], ...]]] = {}  # fmt: skip
         self._ranked: dict[tuple[tuple[SentenceKey, ...], tuple[str, ...]], tuple[str, ...]] = {}
 
-    def build(self, rule: Rule, node: Node, witnesses: tuple[Witness, ...]) -> Match:
-        """The Match of `rule` (parsed as `node`) carried by `witnesses`."""
-        countries, summary, highlights, explanation = self.details(node, witnesses)
-        return Match(
-            rule_key=rule.key,
-            rule_name=rule.name,
-            doc_id=self.doc.doc.id,
-            witnesses=witnesses,
-            countries=countries,
-            summary=summary,
-            highlights=highlights,
-            explanation=explanation,
-        )
-
     def details(
         self, node: Node, witnesses: tuple[Witness, ...], verdict: Verdict | None = None
     ) -> Details:
-        """(countries, summary, highlights, explanation) of a match carried by `witnesses`;
+        """The countries, summary, highlights and explanation of a match carried by `witnesses`;
         `verdict` (the act layer's) names the act sentence, which leads, and its roles."""
         ids = (*map(id, witnesses), verdict)
         shared = self._shared.get(ids)
         if shared is None or shared.witnesses != witnesses:
             shared = self._shared[ids] = self._share(witnesses, verdict)
-        explanation = shared.explained.get(id(node))
+        explanation = shared.explained.get(node)
         if explanation is None:
             explained = None
             if verdict is not None and verdict.new:
@@ -102,8 +87,8 @@ class Summarizer:
             if explained is None:
                 explained = shared.explainer.explain(node, None) or ""
             explanation = in_words(explained, verdict)
-            shared.explained[id(node)] = explanation
-        return shared.countries, shared.summary, shared.highlights, explanation
+            shared.explained[node] = explanation
+        return Details(shared.countries, shared.summary, shared.highlights, explanation)
 
     def _share(self, witnesses: tuple[Witness, ...], verdict: Verdict | None) -> _Shared:
         chosen = rank_sentences(witnesses, verdict.sentence if verdict else None)
@@ -270,25 +255,32 @@ class _Explainer:
 
     def explain(self, node: Node, key: SentenceKey | None) -> str | None:
         surfaces = self.first if key is None else self.groups[key]
-        if isinstance(node, LEAF_TYPES):
-            return surfaces.get(node.label)
-        if isinstance(node, Not):
-            return None
-        if isinstance(node, Scope):
-            inner = self.explain(node.child, key)
-            return f"{_group(inner)} in the {node.field}" if inner else None
-        if isinstance(node, Or):
-            for child in node.children:  # the first child that explains itself
-                shown = self.explain(child, key)
-                if shown:
-                    return shown
-            return None
-        if isinstance(node, And):
-            found = _without_repeats([e for c in node.children if (e := self.explain(c, key))])
-            if len(found) == 1:
-                return found[0]
-            return " + ".join(map(_group, found)) or None
-        assert isinstance(node, (Within, Near))  # a tuple: faster than a union
+        match node:
+            case Term() | Prefix() | Entity():
+                return surfaces.get(node.label)
+            case Not():
+                return None
+            case Scope():
+                inner = self.explain(node.child, key)
+                return f"{_group(inner)} in the {node.field}" if inner else None
+            case Or():
+                for child in node.children:  # the first child that explains itself
+                    shown = self.explain(child, key)
+                    if shown:
+                        return shown
+                return None
+            case And():
+                found = _without_repeats([e for c in node.children if (e := self.explain(c, key))])
+                if len(found) == 1:
+                    return found[0]
+                return " + ".join(map(_group, found)) or None
+            case Within() | Near():
+                return self.close(node, key)
+            case _:
+                assert_never(node)
+
+    def close(self, node: Within | Near, key: SentenceKey | None) -> str | None:
+        """Both sides from one shared sentence if any, else each where it was found."""
         for group in self.groups if key is None else (key,):
             left, right = self.explain(node.left, group), self.explain(node.right, group)
             if left and right:
@@ -313,10 +305,14 @@ def _without_repeats(parts: list[str]) -> list[str]:
 
 def _close(node: Within | Near, left: str, right: str) -> str:
     """Terms that had to be close, in words: 'EU + adopted in one sentence'."""
-    if isinstance(node, Within):
-        unit = "sentence" if node.unit == "s" else "paragraph"
-        return f"{_group(left)} + {_group(right)} in one {unit}"
-    return f"{_group(left)} within {node.distance} words of {_group(right)}"
+    match node:
+        case Within():
+            unit = "sentence" if node.unit == "s" else "paragraph"
+            return f"{_group(left)} + {_group(right)} in one {unit}"
+        case Near():
+            return f"{_group(left)} within {node.distance} words of {_group(right)}"
+        case _:
+            assert_never(node)
 
 
 _COMPOUND = (" + ", " within ", " in one ", " in the ")
