@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot.errors import StoreError
 from bot.models import Source
 from bot.sources.fetch import Fetcher
 from bot.sources.poller import Poller, SourceStatus, format_delay, is_teaser
@@ -172,6 +173,28 @@ async def test_failures_back_off_notify_once_and_recovery_is_reported(
     health = store.get_source_health("down")
     assert health and health.consecutive_failures == 0 and health.last_error == "HTTP 503"
     assert health.next_poll_at == clock.now + timedelta(seconds=300)
+
+
+async def test_a_busy_database_is_not_the_sources_failure(
+    feed_server: FeedServer,
+    store: Store,
+    poller: Poller,
+    notices: Notices,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    feed_server.route("/down", b"busy", status=503, content_type="text/plain")
+    src = Source("down", "Down Source", feed_server.url("/down"))
+
+    def locked(source: Source) -> None:
+        raise StoreError("database error (ensure source): database is locked")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(store, "ensure_source", locked)
+        status = await poller.poll_source(src)
+    assert (status.outcome, status.error) == ("skipped", "database busy, will retry")
+    assert store.get_source_health("down") is None and notices.texts == []
+    status = await poller.poll_source(src)  # the next pass records the source's own error
+    assert (status.outcome, status.error, status.failures) == ("error", "HTTP 503", 1)
 
 
 async def test_backoff_is_capped(store: Store, client: httpx.AsyncClient, clock: FakeClock) -> None:

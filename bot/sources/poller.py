@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
-from bot.errors import SourceError
+from bot.errors import SourceError, StoreError
 from bot.lists.kinds import is_list_kind
 from bot.models import FeedEntry, Source
 from bot.sources.fetch import FetchResult
@@ -214,6 +214,11 @@ class Poller:
             raise
         except SourceError as exc:
             return await self._failed(source, exc.reason, started)
+        except StoreError as exc:
+            # The database, not the source: recording a failure would need the database
+            # too, and telling admins "source X is failing" would be untrue. Next pass.
+            log.warning("polling %s: %s", source.id, exc)
+            return SourceStatus(source.id, "skipped", error="database busy, will retry")
         except Exception as exc:  # any bug in one source's path must not stop the cycle
             log.exception("polling %s failed", source.id)
             return await self._failed(
