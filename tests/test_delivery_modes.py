@@ -73,6 +73,27 @@ async def test_digest_chat_gets_one_grouped_message_per_period(
     assert (await digests.run_once()).sent == 1 and len(bot.texts(D)) == 2
 
 
+async def test_a_digest_run_with_nothing_to_send_does_not_start_a_period(
+    store: Store, clock: FakeClock
+) -> None:
+    """/digest hourly, then the first alert: it must not wait an hour for an empty run."""
+    store.update_chat_settings(D, last_digest_at=None)
+    bot = FakeBot()
+    digests = digest_worker(store, bot, clock)
+    assert (await digests.run_once()).sent == 0  # due, but nothing to send
+    chat = store.get_chat(D)
+    assert chat is not None and chat.last_digest_at is None
+    add_alerts(store, [Recipient(D)])
+    assert (await digests.run_once()).sent == 1 and len(bot.texts(D)) == 1
+    # a daily digest's slot is spent even when empty: a later alert waits for the next
+    store.update_chat_settings(D, digest="daily", digest_hour=8, last_digest_at=None)
+    assert (await digests.run_once()).sent == 0
+    chat = store.get_chat(D)
+    assert chat is not None and chat.last_digest_at == clock.now
+    add_alerts(store, [Recipient(D)])
+    assert (await digests.run_once()).sent == 0 and len(bot.texts(D)) == 1
+
+
 async def test_digest_per_topic_respects_mutes_and_quiet_hours(
     store: Store, clock: FakeClock
 ) -> None:

@@ -95,7 +95,10 @@ class DigestWorker(WorkerLifecycle):
         delivered_all = True
         for thread_id, items in groups.items():
             delivered_all &= await self._send_group(chat, thread_id, items, report)
-        if delivered_all:
+        if delivered_all and (views or chat.digest == "daily"):
+            # A daily slot is spent even when it had nothing to send; an hourly period
+            # starts only with a digest that went, so a run that found nothing does not
+            # make the first alert of a quiet spell wait an hour.
             self.store.update_chat_settings(chat.id, last_digest_at=now)
 
     def _collect(self, chat: Chat, now: datetime, report: DeliveryReport) -> list[AlertView]:
