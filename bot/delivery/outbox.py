@@ -158,7 +158,12 @@ class OutboxWorker(WorkerLifecycle):
         chats: dict[int, Chat] = {}
         nearly: list[tuple[AlertView, Chat, float]] = []  # allowed within max_wait seconds
         for alert_id in self.store.due_alert_ids(now, limit, self.per_chat):
-            if self.stopping or report.paused or not self.pacer.global_ready(self.clock()):
+            if self.stopping or report.paused:
+                break
+            if not self.pacer.global_ready(self.clock()):
+                # The overall limit, not an idle queue: counted as deferred so that the
+                # loop runs again in moments rather than after its idle interval.
+                report.deferred += 1
                 break
             view = self.store.alert_view(alert_id)
             if view is None:
