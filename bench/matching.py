@@ -476,7 +476,10 @@ def run(
             ],
         )
     if make_plot:
-        data["plot"] = str(plot(results).relative_to(REPO_ROOT))
+        try:
+            data["plot"] = str(plot(results).relative_to(REPO_ROOT))
+        except ImportError:  # the plot is the 'bench' extra's; the figures stand without it
+            print("  plot skipped: pip install '.[bench]' for matplotlib")
     write_result("matching", data)
     return data
 
