@@ -18,7 +18,7 @@ Semantics (documented in docs/ARCHITECTURE.md terms):
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from heapq import nsmallest
@@ -324,32 +324,90 @@ def _terms_of(node: Node) -> list[Term | Prefix | Entity] | None:
 
 
 def _join_near(left: list[Span], right: list[Span], distance: int) -> list[Span]:
-    """Merged pairs of spans at most `distance` apart: for each left span only its closest
-    right spans, so the work is O((|left| + |right|) log |right|), never all pairs.
+    """Merged pairs of spans at most `distance` apart: for each left span at most five
+    candidates, so the work is O((|left| + |right|) log), never all pairs.
 
     Exact for whether any pair is near: of the right spans starting at or after a left
     span, the first is the closest; of those starting before it, the one reaching furthest
-    (a running maximum of ends per field). The two neighbours on each side by start are
-    kept too: they give the tightest merged spans, which nested NEAR and AND build on.
+    (a running maximum of ends per field). The tightest merged span of all pairs is kept
+    too, which nested NEAR and AND build on: a pair is "forward" from the side that starts
+    first, and for each span the forward partner ending first is found by a range minimum
+    over the other side's ends (so a later-starting, shorter span is not missed).
     """
     ordered = sorted(right, key=_place)
     keys = [(s.field, s.start) for s in ordered]
     furthest = _furthest_reach(ordered)
+    least = _MinEnd(ordered)
+    backward = _tightest_from_right(left, ordered, distance)
     out: list[Span] = []
     append = out.append
     new = tuple.__new__  # Span(...) runs a Python-level __new__: twice the cost here
-    for a in left:
+    for index, a in enumerate(left):
         field, lo, hi, seen = a
         at = bisect_left(keys, (field, lo))
-        first = at - 2 if at >= 2 else 0
-        for b in ordered[first : at + 2]:
-            if b.field == field and max(b.start - hi + 1, lo - b.end + 1, 0) <= distance:
-                append(new(Span, (field, min(lo, b.start), max(hi, b.end), seen + b.witnesses)))
-        if first > 0 and ordered[at - 1].field == field:
-            b = ordered[furthest[at - 1]]
-            if furthest[at - 1] < first and lo - b.end + 1 <= distance:
-                append(new(Span, (field, b.start, max(hi, b.end), seen + b.witnesses)))
+        upto = bisect_right(keys, (field, hi - 1 + distance))
+        picked: set[int] = set()
+        if at < upto:  # forward partners: all near; the first and the one ending first
+            picked.update((at, least.argmin(at, upto)))
+        if at > 0 and ordered[at - 1].field == field:
+            for i in (at - 1, furthest[at - 1]):
+                if lo - ordered[i].end + 1 <= distance:
+                    picked.add(i)
+        extra = backward.get(index)
+        if extra is not None:
+            picked.add(extra)
+        for i in sorted(picked):
+            b = ordered[i]
+            append(new(Span, (field, min(lo, b.start), max(hi, b.end), seen + b.witnesses)))
     return out
+
+
+def _tightest_from_right(
+    left: list[Span], ordered: list[Span], distance: int
+) -> dict[int, int]:
+    """For left spans that start after a right span they are near: left index -> the right
+    span (index in `ordered`) whose forward partner it is with the earliest end."""
+    lefts = sorted(range(len(left)), key=lambda i: _place(left[i]))
+    spans = [left[i] for i in lefts]
+    keys = [(s.field, s.start) for s in spans]
+    least = _MinEnd(spans)
+    best: dict[int, tuple[int, int]] = {}  # left index -> (merged width, right index)
+    for r, b in enumerate(ordered):
+        lo = bisect_right(keys, (b.field, b.start))  # strictly after b: b is "backward"
+        hi = bisect_right(keys, (b.field, b.end - 1 + distance))
+        if lo >= hi:
+            continue
+        j = least.argmin(lo, hi)
+        width = max(b.end, spans[j].end) - b.start
+        i = lefts[j]
+        if i not in best or width < best[i][0]:
+            best[i] = (width, r)
+    return {i: r for i, (_, r) in best.items()}
+
+
+class _MinEnd:
+    """Range minimum of span ends (sparse table): the index ending first in [lo, hi)."""
+
+    def __init__(self, spans: list[Span]) -> None:
+        self.ends = [s.end for s in spans]
+        row = list(range(len(spans)))
+        self.rows = [row]
+        step = 1
+        while 2 * step <= len(spans):  # row k covers [i, i + 2**k)
+            prev = self.rows[-1]
+            ends = self.ends
+            row = [
+                x if ends[x] <= ends[y] else y
+                for x, y in zip(prev, prev[step:], strict=False)
+            ]
+            self.rows.append(row)
+            step *= 2
+
+    def argmin(self, lo: int, hi: int) -> int:
+        """The index in [lo, hi) (non-empty) whose span ends first (the first on ties)."""
+        k = (hi - lo).bit_length() - 1
+        x, y = self.rows[k][lo], self.rows[k][hi - (1 << k)]
+        return x if self.ends[x] <= self.ends[y] else y
 
 
 def _furthest_reach(ordered: list[Span]) -> list[int]:
