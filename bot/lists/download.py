@@ -21,12 +21,11 @@ from typing import IO, Literal
 import httpx
 
 from bot.errors import SourceError
-from bot.sources.fetch import USER_AGENT
+from bot.sources.fetch import USER_AGENT, redirect_target
 from bot.sources.netguard import Resolver, SystemResolver, resolve_checked
 from bot.sources.state import Validators
 
 MiB = 1024 * 1024
-_REDIRECTS = {301, 302, 303, 307, 308}
 
 
 @dataclass(frozen=True)
@@ -84,14 +83,9 @@ class ListDownloader:
             request = await self._request(target, validators)
             response = await self.client.send(request, stream=True, follow_redirects=False)
             try:
-                if response.status_code in _REDIRECTS:
-                    location = response.headers.get("location")
-                    if not location:
-                        raise SourceError(f"HTTP {response.status_code} without Location")
-                    url = str(target.join(location))
-                    if url in seen:
-                        raise SourceError("redirect loop")
-                    seen.add(url)
+                hop = redirect_target(response, target, seen)
+                if hop is not None:
+                    url = hop
                     continue
                 return await self._save(response, str(target), validators)
             finally:

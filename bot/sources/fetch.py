@@ -36,6 +36,21 @@ ACCEPT = (
 _REDIRECTS = {301, 302, 303, 307, 308}
 
 
+def redirect_target(response: httpx.Response, target: httpx.URL, seen: set[str]) -> str | None:
+    """Where a redirect points (recorded in `seen`), None when it is no redirect; a
+    redirect without Location or back to a URL already seen is a SourceError."""
+    if response.status_code not in _REDIRECTS:
+        return None
+    location = response.headers.get("location")
+    if not location:
+        raise SourceError(f"HTTP {response.status_code} without Location")
+    url = str(target.join(location))
+    if url in seen:
+        raise SourceError("redirect loop")
+    seen.add(url)
+    return url
+
+
 @dataclass(frozen=True)
 class FetchResult:
     """One successful fetch (or a 'not modified' answer)."""
@@ -114,14 +129,9 @@ class Fetcher:
             async with self._slot(target.host), asyncio.timeout(self.timeout):
                 response = await self._send(target, validators)
                 try:
-                    if response.status_code in _REDIRECTS:
-                        location = response.headers.get("location")
-                        if not location:
-                            raise SourceError(f"HTTP {response.status_code} without Location")
-                        url = str(target.join(location))
-                        if url in seen:
-                            raise SourceError("redirect loop")
-                        seen.add(url)
+                    hop = redirect_target(response, target, seen)
+                    if hop is not None:
+                        url = hop
                         continue
                     return await self._result(response, str(target), validators)
                 finally:
